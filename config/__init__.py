@@ -1,0 +1,5 @@
+"""NoteDesk project configuration."""
+
+from config.celery_app import app as celery_app
+
+__all__ = ("celery_app",)

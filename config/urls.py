@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from holders.api import HolderAddressListCreate, HolderViewSet
+from notes.api import IssuerViewSet, NoteViewSet, SeriesViewSet
+
+router = DefaultRouter()
+router.register("issuers", IssuerViewSet, basename="issuer")
+router.register("series", SeriesViewSet, basename="series")
+router.register("holders", HolderViewSet, basename="holder")
+router.register("notes", NoteViewSet, basename="note")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path(
+        "holders/<int:holder_id>/addresses/",
+        HolderAddressListCreate.as_view(),
+        name="holder-addresses",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", include(api_v1)),
+    path("portal/", include("holders.urls")),
+    path("", include("notes.urls")),
+]

@@ -1,0 +1,210 @@
+"""Demo data: the 2006 American TonerServ Corp. series from the contract, and a
+2026 series on the same terms so today's dashboard has live figures.
+
+Loading is idempotent: every record is looked up by its natural key first, so
+running the loader twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from holders.models import Holder
+from holders.services import holder_create
+from notes.models import Issuer, Note, NoteSeries
+from notes.permissions import AUDITOR_GROUP, FINANCE_GROUP
+from notes.services import issuer_create, note_create, series_create
+
+ATS_OFFICE = "475 Aviation Blvd, Suite 100\nSanta Rosa, CA 95403"
+ATS_COPY_TO = "600 Bicentennial Way, Ste 300\nSanta Rosa, CA 95403"
+
+
+@dataclass(frozen=True)
+class DemoHolder:
+    name: str
+    kind: str
+    email: str
+    tax_id: str
+    line1: str
+    city: str
+    region: str
+    postal_code: str
+
+
+ATS_HOLDERS = [
+    DemoHolder("Margaret A. Keller", "person", "mkeller@example.com", "512-44-6781",
+               "1820 Fountaingrove Pkwy", "Santa Rosa", "CA", "95403"),
+    DemoHolder("Sonoma Valley Capital Partners, L.P.", "entity", "notes@svcp.example.com",
+               "68-0412297", "145 W Napa St, Suite 200", "Sonoma", "CA", "95476"),
+    DemoHolder("Daniel R. Okafor", "person", "dokafor@example.com", "402-11-9034",
+               "77 Beacon Street, Apt 5", "Boston", "MA", "02108"),
+    DemoHolder("Harbor Point Family Trust", "entity", "trustee@harborpoint.example.com",
+               "26-3318854", "2100 Alaskan Way, Suite 410", "Seattle", "WA", "98121"),
+    DemoHolder("Linda M. Vasquez", "person", "lvasquez@example.com", "623-70-1148",
+               "4410 N 40th Street", "Phoenix", "AZ", "85018"),
+    DemoHolder("Great Lakes Opportunity Fund LLC", "entity", "ops@glof.example.com",
+               "36-4471920", "330 N Wabash Ave, Floor 23", "Chicago", "IL", "60611"),
+    DemoHolder("Thomas J. Brennan", "person", "tbrennan@example.com", "089-52-7716",
+               "19 Maple Avenue", "Greenwich", "CT", "06830"),
+    DemoHolder("Lone Star Venture Holdings, Inc.", "entity", "finance@lsvh.example.com",
+               "74-2984401", "600 Congress Avenue, Suite 1400", "Austin", "TX", "78701"),
+    DemoHolder("Priya Natarajan", "person", "pnatarajan@example.com", "145-83-2209",
+               "250 W 57th Street, Apt 12B", "New York", "NY", "10107"),
+]
+
+# (holder index, principal, issue date): realistic, different amounts and July days.
+ATS_NOTES = [
+    (0, Decimal("250000.00"), date(2006, 7, 20)),
+    (1, Decimal("1000000.00"), date(2006, 7, 14)),
+    (2, Decimal("100000.00"), date(2006, 7, 17)),
+    (3, Decimal("500000.00"), date(2006, 7, 21)),
+    (4, Decimal("75000.00"), date(2006, 7, 24)),
+    (5, Decimal("750000.00"), date(2006, 7, 26)),
+    (6, Decimal("150000.00"), date(2006, 7, 28)),
+    (7, Decimal("400000.00"), date(2006, 7, 31)),
+    (8, Decimal("50000.00"), date(2006, 7, 31)),
+]
+
+RLS_OFFICE = "1200 Fourth Street, Suite 500\nSan Rafael, CA 94901"
+RLS_COPY_TO = "Attn: General Counsel\n101 California Street, 36th Floor\nSan Francisco, CA 94111"
+
+RLS_HOLDERS = [
+    DemoHolder("Marin Seed Investors II, L.P.", "entity", "ir@marinseed.example.com",
+               "84-1933027", "21 Tamal Vista Blvd, Suite 110", "Corte Madera", "CA", "94925"),
+    DemoHolder("Ethan W. Park", "person", "ewpark@example.com", "561-20-4487",
+               "3150 Pearl Street", "Boulder", "CO", "80301"),
+    DemoHolder("Beaufort Coastal Holdings LLC", "entity", "accounts@beaufort.example.com",
+               "57-1182230", "812 Bay Street", "Beaufort", "SC", "29902"),
+    DemoHolder("Rachel S. Goldberg", "person", "rgoldberg@example.com", "318-66-0021",
+               "1401 Pennsylvania Ave NW, Apt 904", "Washington", "DC", "20004"),
+]
+
+RLS_NOTES = [
+    (0, Decimal("1500000.00"), date(2026, 1, 15)),
+    (1, Decimal("200000.00"), date(2026, 2, 2)),
+    (2, Decimal("650000.00"), date(2026, 3, 31)),
+    (3, Decimal("125000.00"), date(2026, 5, 29)),
+]
+
+
+def _holder(spec: DemoHolder, since: date) -> Holder:
+    existing = Holder.objects.filter(name=spec.name).first()
+    if existing:
+        return existing
+    return holder_create(
+        name=spec.name,
+        kind=spec.kind,
+        email=spec.email,
+        tax_id=spec.tax_id,
+        address={
+            "line1": spec.line1,
+            "city": spec.city,
+            "region": spec.region,
+            "postal_code": spec.postal_code,
+            "country": "US",
+        },
+        address_effective_from=since,
+    )
+
+
+def _series(issuer: Issuer, name: str, agreement_date: date) -> NoteSeries:
+    return NoteSeries.objects.filter(issuer=issuer, name=name).first() or series_create(
+        issuer=issuer, name=name, agreement_date=agreement_date
+    )
+
+
+def _notes(series: NoteSeries, prefix: str, holders, rows) -> list[Note]:
+    notes = []
+    for index, (holder_index, principal, issued) in enumerate(rows, start=1):
+        number = f"{prefix}-{index:03d}"
+        note = Note.objects.filter(series=series, number=number).first() or note_create(
+            series=series,
+            holder=holders[holder_index],
+            principal=principal,
+            issue_date=issued,
+            number=number,
+        )
+        notes.append(note)
+    return notes
+
+
+@transaction.atomic
+def demo_load() -> dict[str, int]:
+    """Load the demo register; returns counts of what exists afterwards."""
+    ats = Issuer.objects.filter(name="American TonerServ Corp.").first() or issuer_create(
+        name="American TonerServ Corp.",
+        state_of_incorporation="Delaware",
+        principal_office_address=ATS_OFFICE,
+        copy_to_address=ATS_COPY_TO,
+    )
+    ats_series = _series(ats, "10% Convertible Promissory Notes, July 2006", date(2006, 7, 14))
+    ats_holders = [_holder(h, date(2006, 7, 1)) for h in ATS_HOLDERS]
+    _notes(ats_series, "ATS06", ats_holders, ATS_NOTES)
+
+    rls = Issuer.objects.filter(name="Redwood Ledger Systems, Inc.").first() or issuer_create(
+        name="Redwood Ledger Systems, Inc.",
+        state_of_incorporation="Delaware",
+        principal_office_address=RLS_OFFICE,
+        copy_to_address=RLS_COPY_TO,
+    )
+    rls_series = _series(rls, "10% Convertible Promissory Notes, 2026", date(2026, 1, 15))
+    rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS]
+    _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
+
+    return {
+        "issuers": Issuer.objects.count(),
+        "series": NoteSeries.objects.count(),
+        "holders": Holder.objects.count(),
+        "notes": Note.objects.count(),
+    }
+
+
+DEMO_PASSWORD = "notedesk-demo"
+DEMO_USERS = [
+    # username, role, display name
+    ("finance", FINANCE_GROUP, "Fiona Finance"),
+    ("auditor", AUDITOR_GROUP, "Arthur Auditor"),
+    ("holder", "holder", "Margaret A. Keller"),
+    ("admin", "admin", "Ada Admin"),
+]
+
+
+def roles_ensure() -> None:
+    """The Finance and Auditor groups with their model permissions."""
+    finance, _ = Group.objects.get_or_create(name=FINANCE_GROUP)
+    auditor, _ = Group.objects.get_or_create(name=AUDITOR_GROUP)
+    ours = Permission.objects.filter(content_type__app_label__in=["notes", "holders", "offerings"])
+    finance.permissions.set(ours.exclude(codename__startswith="delete_"))
+    auditor.permissions.set(ours.filter(codename__startswith="view_"))
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[tuple[str, str, str]]:
+    """Create the demo logins if missing; returns (username, password, role)."""
+    roles_ensure()
+    User = get_user_model()
+    created = []
+    for username, role, full_name in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            first, _, last = full_name.rpartition(" ")
+            user = User(username=username, first_name=first, last_name=last)
+            user.set_password(DEMO_PASSWORD)
+            if role == "admin":
+                user.is_staff = user.is_superuser = True
+            user.save()
+            if role in (FINANCE_GROUP, AUDITOR_GROUP):
+                user.groups.add(Group.objects.get(name=role))
+        if role == "holder":
+            holder = Holder.objects.filter(name=full_name).first()
+            if holder is not None and holder.user_id is None:
+                holder.user = user
+                holder.save(update_fields=["user"])
+        created.append((username, DEMO_PASSWORD, role))
+    return created

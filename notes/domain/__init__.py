@@ -1,0 +1,1 @@
+"""Pure-Python servicing rules of the convertible note: no Django, Decimal in, Decimal out."""

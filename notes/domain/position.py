@@ -1,0 +1,247 @@
+"""A note's position on a day: principal, accrued unpaid interest, past due (§2, §4, §5).
+
+- Accrued unpaid interest as of day D (SPEC "Interest") is the interest of
+  every calendar month from the issue date through D, each month rounded to
+  the cent as its statement is (the month containing D counts through D,
+  rounded once), less the interest paid on or before D. It never depends on
+  which statements the servicing job has issued yet. Accrual stops on the day
+  the note converts or is fully repaid (§2 "through the date this Note is fully
+  repaid or converted") and continues past maturity until then.
+- Interest payments apply to the oldest unpaid month first; accrued interest
+  may be paid at any time (§4), but never more than is accrued and unpaid.
+- The Note Amount is the outstanding principal plus accrued unpaid interest
+  (§5.1).
+- A statement not fully paid by the end of its due date (§2: "by the 15th day
+  following each calendar month end") is past due from the next day.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from notes.domain.daycount import ONE_DAY, DayCount
+from notes.domain.interest import Timeline, balance_on, period_interest
+from notes.domain.periods import accrual_months, statement_periods
+
+ZERO = Decimal("0.00")
+
+
+class InterestOverpaymentError(ValueError):
+    """An interest payment exceeds the interest accrued and unpaid through its date."""
+
+    def __init__(self, requested: Decimal, unpaid: Decimal) -> None:
+        self.requested = requested
+        self.unpaid = unpaid
+        super().__init__(
+            f"The interest payment of {requested:,.2f} exceeds the interest accrued "
+            f"and unpaid through its date, {unpaid:,.2f}; pay at most that amount as "
+            f"interest (§4)."
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Interest paid on ``paid_on`` against the accrual month starting ``period_start``."""
+
+    period_start: date
+    amount: Decimal
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class Position:
+    """What a note amounts to as of a day."""
+
+    as_of: date
+    outstanding_principal: Decimal
+    accrued_unpaid_interest: Decimal
+    note_amount: Decimal
+    past_due_interest: Decimal
+
+
+def month_amounts(
+    *,
+    timeline: Timeline,
+    rate: Decimal,
+    convention: DayCount | str,
+    issue_date: date,
+    through: date,
+) -> list[tuple[date, date, Decimal]]:
+    """The interest of each calendar month from the issue date through a day.
+
+    Returns:
+        ``(start, end, amount)`` per month, oldest first; each amount is rounded
+        once, as its statement is, and the month containing ``through`` counts
+        only through it.
+    """
+    return [
+        (start, end, period_interest(timeline, rate, convention, start, end))
+        for start, end in accrual_months(issue_date=issue_date, through=through)
+    ]
+
+
+def allocate_interest(
+    *, open_months: Sequence[tuple[date, Decimal]], amount: Decimal
+) -> list[tuple[date, Decimal]]:
+    """Split an interest payment over the open months, oldest first.
+
+    Args:
+        open_months: ``(period_start, open amount)`` of each month with interest
+            accrued and unpaid as of the payment day.
+        amount: the interest payment.
+
+    Returns:
+        ``(period_start, allocated amount)`` for each month the payment reaches.
+
+    Raises:
+        ValueError: if the amount is not positive.
+        InterestOverpaymentError: if the amount exceeds the total open interest.
+    """
+    if amount <= 0:
+        raise ValueError(f"an interest payment must be positive, not {amount}")
+    unpaid = sum((open_amount for _, open_amount in open_months), ZERO)
+    if amount > unpaid:
+        raise InterestOverpaymentError(requested=amount, unpaid=unpaid)
+    allocations: list[tuple[date, Decimal]] = []
+    remaining = amount
+    for period_start, open_amount in sorted(open_months):
+        if remaining == 0:
+            break
+        if open_amount <= 0:
+            continue
+        applied = min(open_amount, remaining)
+        allocations.append((period_start, applied))
+        remaining -= applied
+    return allocations
+
+
+def open_interest_months(
+    *,
+    timeline: Timeline,
+    rate: Decimal,
+    convention: DayCount | str,
+    issue_date: date,
+    allocations: Sequence[Allocation],
+    as_of: date,
+    end_date: date | None = None,
+) -> list[tuple[date, Decimal]]:
+    """The interest accrued and unpaid as of a day, month by month.
+
+    This is what an interest payment made on ``as_of`` is allocated over (see
+    ``allocate_interest``).
+
+    Args:
+        timeline: the principal balance steps.
+        rate: the effective annual rate.
+        convention: the day-count convention.
+        issue_date: the note's issue date.
+        allocations: interest already allocated; those paid after ``as_of``
+            are ignored.
+        as_of: the day of the question.
+        end_date: the day the note converted or was fully repaid, if it has;
+            nothing accrues after it.
+
+    Returns:
+        ``(period_start, open amount)`` for every accrual month through
+        ``as_of``, oldest first, including months with nothing open.
+
+    Raises:
+        ValueError: if an allocation paid by ``as_of`` names a month that had
+            not accrued by then; the interest paid must be netted in full.
+    """
+    amounts = month_amounts(
+        timeline=timeline,
+        rate=rate,
+        convention=convention,
+        issue_date=issue_date,
+        through=as_of if end_date is None else min(as_of, end_date),
+    )
+    paid = _paid_by_month(allocations, as_of)
+    unknown = paid.keys() - {start for start, _, _ in amounts}
+    if unknown:
+        raise ValueError(
+            f"interest allocated to months not accrued by {as_of}: "
+            + ", ".join(str(start) for start in sorted(unknown))
+        )
+    return [(start, amount - paid.get(start, ZERO)) for start, _, amount in amounts]
+
+
+def note_position(
+    *,
+    timeline: Timeline,
+    rate: Decimal,
+    convention: DayCount | str,
+    issue_date: date,
+    due_day: int,
+    allocations: Sequence[Allocation],
+    as_of: date,
+    end_date: date | None = None,
+) -> Position:
+    """The note's position at the end of day ``as_of``.
+
+    Args:
+        timeline: the principal balance steps (a principal payment on D is a
+            step effective D + 1).
+        rate: the effective annual rate.
+        convention: the day-count convention.
+        issue_date: the note's issue date.
+        due_day: the series' interest payment day of the month after a period.
+        allocations: every interest allocation recorded; those paid after
+            ``as_of`` are ignored.
+        as_of: the day of the question.
+        end_date: the day the note converted or was fully repaid, if it has.
+
+    Returns:
+        The position; all zero before the issue date.
+    """
+    if as_of < issue_date:
+        return Position(
+            as_of=as_of,
+            outstanding_principal=ZERO,
+            accrued_unpaid_interest=ZERO,
+            note_amount=ZERO,
+            past_due_interest=ZERO,
+        )
+    # Interest on day D accrues on the balance before D's principal payments, but
+    # the principal outstanding at the end of D is already reduced by them.
+    outstanding_principal = balance_on(timeline, as_of + ONE_DAY)
+    open_months = dict(
+        open_interest_months(
+            timeline=timeline,
+            rate=rate,
+            convention=convention,
+            issue_date=issue_date,
+            allocations=allocations,
+            as_of=as_of,
+            end_date=end_date,
+        )
+    )
+    past_due_interest = sum(
+        (
+            max(open_months[period.start], ZERO)
+            for period in statement_periods(
+                issue_date=issue_date, as_of=as_of, due_day=due_day, end_date=end_date
+            )
+            if period.due_date < as_of
+        ),
+        ZERO,
+    )
+    accrued_unpaid_interest = sum(open_months.values(), ZERO)
+    return Position(
+        as_of=as_of,
+        outstanding_principal=outstanding_principal,
+        accrued_unpaid_interest=accrued_unpaid_interest,
+        note_amount=outstanding_principal + accrued_unpaid_interest,
+        past_due_interest=past_due_interest,
+    )
+
+
+def _paid_by_month(allocations: Sequence[Allocation], as_of: date) -> dict[date, Decimal]:
+    paid: dict[date, Decimal] = {}
+    for allocation in allocations:
+        if allocation.paid_on <= as_of:
+            paid[allocation.period_start] = (
+                paid.get(allocation.period_start, ZERO) + allocation.amount
+            )
+    return paid

@@ -1,0 +1,205 @@
+"""The note register: issuers, note series and notes.
+
+A **note series** holds the terms of every note issued under one Subscription
+Agreement (§9 counts consents across the series). Each term the contract fixes
+(10% interest, 24-month term, payment by the 15th, the $3M/$5M thresholds, the
+$1M price tranche, the 6-month window, 10-day notice and cure periods, 60-day
+dismissal period, 3-business-day mail delivery) is stored here with the
+contract's value as its default; nothing downstream hard-codes them.
+
+A **note** is one instrument. Its principal is money (django-money) in the
+series' currency. Its maturity date is derived from the issue date and the
+series term when the note is recorded (§1: the two-year anniversary) and
+stored so the register can be queried by it; the database guarantees it falls
+after the issue date.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from djmoney.models.fields import MoneyField
+
+from notes.audit import audited
+from notes.domain.daycount import DayCount
+
+
+@audited()
+class Issuer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    state_of_incorporation = models.CharField(max_length=100, blank=True)
+    principal_office_address = models.TextField(
+        help_text="Principal executive office; notices to the Company go here (§12)."
+    )
+    copy_to_address = models.TextField(
+        blank=True, help_text="Notices to the Company are copied here (§12)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DAY_COUNT_CHOICES = [(c.value, c.value) for c in DayCount]
+
+RATE_FIELD = {"max_digits": 9, "decimal_places": 6}
+AMOUNT_FIELD = {"max_digits": 16, "decimal_places": 2}
+
+
+@audited()
+class NoteSeries(models.Model):
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="series")
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217")
+    agreement_date = models.DateField(help_text="Date of the Subscription Agreement.")
+    # §2 interest
+    stated_rate = models.DecimalField(default=Decimal("0.10"), **RATE_FIELD)
+    max_lawful_rate = models.DecimalField(
+        null=True, blank=True, help_text="Maximum rate permitted by law, if recorded (§2).",
+        **RATE_FIELD,
+    )
+    day_count = models.CharField(max_length=8, choices=DAY_COUNT_CHOICES, default="ACT/365F")
+    term_months = models.PositiveSmallIntegerField(default=24, help_text="§1: two years.")
+    interest_due_day = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text="Interest is paid by this day of the month following each month end (§2).",
+    )
+    # §5 conversion
+    voluntary_threshold = models.DecimalField(default=Decimal("3000000.00"), **AMOUNT_FIELD)
+    automatic_threshold = models.DecimalField(default=Decimal("5000000.00"), **AMOUNT_FIELD)
+    voting_power_threshold_pct = models.DecimalField(
+        default=Decimal("50"), max_digits=5, decimal_places=2
+    )
+    price_tranche = models.DecimalField(default=Decimal("1000000.00"), **AMOUNT_FIELD)
+    voluntary_window_months = models.PositiveSmallIntegerField(default=6)
+    # §3, §6, §7, §12 periods
+    notice_days = models.PositiveSmallIntegerField(default=10, help_text="§6.1 notice period.")
+    cure_days = models.PositiveSmallIntegerField(default=10, help_text="§3(i) cure period.")
+    dismissal_days = models.PositiveSmallIntegerField(default=60, help_text="§3(iii).")
+    cash_in_lieu_days = models.PositiveSmallIntegerField(default=10, help_text="§7.")
+    mail_delivery_business_days = models.PositiveSmallIntegerField(default=3, help_text="§12.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["issuer__name", "agreement_date", "name"]
+        verbose_name_plural = "note series"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "name"], name="series_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(stated_rate__gt=0, stated_rate__lt=1),
+                name="series_stated_rate_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_lawful_rate__isnull=True)
+                | models.Q(max_lawful_rate__gt=0, max_lawful_rate__lt=1),
+                name="series_max_lawful_rate_between_0_and_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(day_count__in=[c.value for c in DayCount]),
+                name="series_day_count_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(term_months__gt=0), name="series_term"),
+            models.CheckConstraint(
+                condition=models.Q(interest_due_day__gte=1, interest_due_day__lte=31),
+                name="series_due_day_in_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    voluntary_threshold__gt=0,
+                    automatic_threshold__gt=0,
+                    price_tranche__gt=0,
+                ),
+                name="series_thresholds_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    voting_power_threshold_pct__gt=0, voting_power_threshold_pct__lt=100
+                ),
+                name="series_voting_threshold_pct",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="series_currency_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.name} — {self.name}"
+
+    @property
+    def effective_rate(self) -> Decimal:
+        from notes.domain.interest import effective_rate
+
+        return effective_rate(self.stated_rate, self.max_lawful_rate)[0]
+
+    @property
+    def rate_basis(self) -> str:
+        from notes.domain.interest import effective_rate
+
+        return effective_rate(self.stated_rate, self.max_lawful_rate)[1]
+
+
+class NoteStatus(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    ACCELERATED = "accelerated", "Accelerated"
+    CONVERTED = "converted", "Converted"
+    REPAID = "repaid", "Repaid"
+
+
+@audited()
+class Note(models.Model):
+    series = models.ForeignKey(NoteSeries, on_delete=models.PROTECT, related_name="notes")
+    number = models.CharField(max_length=40)
+    holder = models.ForeignKey(
+        "holders.Holder",
+        on_delete=models.PROTECT,
+        related_name="notes",
+        help_text="The registered holder (§1(ii)).",
+    )
+    principal = MoneyField(
+        max_digits=16, decimal_places=2, default_currency="USD",
+        help_text="Original principal amount.",
+    )
+    issue_date = models.DateField()
+    maturity_date = models.DateField(editable=False)
+    status = models.CharField(
+        max_length=12, choices=NoteStatus.choices, default=NoteStatus.OUTSTANDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["series", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="note_number_unique"),
+            models.CheckConstraint(condition=models.Q(principal__gt=0), name="note_principal_pos"),
+            models.CheckConstraint(
+                condition=models.Q(maturity_date__gt=models.F("issue_date")),
+                name="note_maturity_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=NoteStatus.values), name="note_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "id"])]
+
+    def __str__(self) -> str:
+        return f"Note {self.number}"
+
+    @property
+    def currency(self) -> str:
+        return str(self.principal.currency)
+
+    @property
+    def outstanding_principal(self) -> Decimal:
+        """Principal not yet repaid or converted (annotated by selectors when listed)."""
+        annotated = self.__dict__.get("outstanding_principal_amount")
+        if annotated is not None:
+            return annotated
+        from notes.selectors import note_outstanding_principal
+
+        return note_outstanding_principal(self)

@@ -1,0 +1,54 @@
+"""Roles.
+
+- **Finance** (group): operates the register — records notes, payments,
+  offerings and events.
+- **Auditor** (group): staff who read everything and change nothing.
+- **Holder** accounts: a login linked to a `Holder`; the read-only portal only,
+  no staff pages and no API.
+
+Superusers (admins) act as Finance.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+FINANCE_GROUP = "Finance"
+AUDITOR_GROUP = "Auditor"
+
+
+def _in_group(user, name: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    cache = getattr(user, "_notedesk_groups", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._notedesk_groups = cache
+    return name in cache
+
+
+def is_finance(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or _in_group(user, FINANCE_GROUP)))
+
+
+def is_auditor(user) -> bool:
+    return _in_group(user, AUDITOR_GROUP)
+
+
+def is_staff_reader(user) -> bool:
+    """Finance or Auditor: may see every record."""
+    return is_finance(user) or is_auditor(user)
+
+
+class StaffRolePermission(BasePermission):
+    """API access: Finance reads and writes, Auditors read, nobody else."""
+
+    message = "Only Finance staff may change records; Auditors may read them."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if request.method in SAFE_METHODS:
+            return is_staff_reader(user)
+        return is_finance(user)

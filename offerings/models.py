@@ -1,0 +1,1 @@
+"""Offerings and corporate events (§5). Built out with conversion."""

@@ -1,0 +1,63 @@
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from notes.demo import roles_ensure
+from notes.permissions import AUDITOR_GROUP, FINANCE_GROUP
+from tests.factories import HolderFactory
+
+
+def _user(username: str, group: str | None = None, **extra):
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username=username, password="pw", **extra)
+    if group:
+        roles_ensure()
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def finance_user(db):
+    return _user("fiona", FINANCE_GROUP)
+
+
+@pytest.fixture
+def auditor_user(db):
+    return _user("arthur", AUDITOR_GROUP)
+
+
+@pytest.fixture
+def holder_user(db):
+    user = _user("margaret")
+    holder = HolderFactory(name="Margaret A. Keller", user=user)
+    return user, holder
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_superuser("ada", "ada@example.com", "pw")
+
+
+def _api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return _api
+
+
+@pytest.fixture
+def finance_api(finance_user):
+    return _api(finance_user)
+
+
+@pytest.fixture
+def auditor_api(auditor_user):
+    return _api(auditor_user)
