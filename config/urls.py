@@ -5,13 +5,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from holders.api import HolderAddressListCreate, HolderViewSet
-from notes.api import IssuerViewSet, NoteViewSet, SeriesViewSet
+from notes.api import (
+    IssuerViewSet,
+    NoteViewSet,
+    PaymentViewSet,
+    SeriesViewSet,
+    ServicingRunViewSet,
+)
 
 router = DefaultRouter()
 router.register("issuers", IssuerViewSet, basename="issuer")
 router.register("series", SeriesViewSet, basename="series")
 router.register("holders", HolderViewSet, basename="holder")
 router.register("notes", NoteViewSet, basename="note")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("servicing/runs", ServicingRunViewSet, basename="servicing-run")
 
 api_v1 = [
     path("", include(router.urls)),

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import mixins, serializers, viewsets
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from holders.models import Holder
 from notes import selectors, services
 from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
-from notes.models import Issuer, Note, NoteSeries
+from notes.models import (
+    InterestStatement,
+    Issuer,
+    Note,
+    NoteSeries,
+    NoteStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    ServicingRun,
+)
+from notes.services import payments, servicing
+from notes.services.payments import IdempotencyConflict, NoteStateConflict
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -130,7 +149,255 @@ class SeriesViewSet(CreateListRetrieveViewSet):
     filterset_fields = ["issuer"]
 
 
-class NoteViewSet(CreateListRetrieveViewSet):
+# --- Interest, payments and servicing -------------------------------------------------
+
+
+def _as_of(request) -> date:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise serializers.ValidationError({"as_of": ["Use a date as YYYY-MM-DD."]}) from exc
+
+
+def status_on(note: Note, as_of: date) -> str:
+    """The note's status at the end of a day: repaid or converted only from that day on."""
+    if note.ended_on is not None and as_of < note.ended_on:
+        return NoteStatus.OUTSTANDING
+    return note.status
+
+
+class PositionSerializer(serializers.Serializer):
+    note = serializers.IntegerField()
+    as_of = serializers.DateField()
+    currency = serializers.CharField()
+    outstanding_principal = MoneyAmountField()
+    accrued_unpaid_interest = MoneyAmountField()
+    note_amount = MoneyAmountField()
+    past_due_interest = MoneyAmountField()
+    status = serializers.CharField()
+    rate = RateField()
+    rate_basis = serializers.CharField()
+    day_count = serializers.CharField()
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    amount = MoneyAmountField()
+    currency = serializers.CharField(source="amount.currency.code")
+    paid_amount = MoneyAmountField()
+    status = serializers.CharField()
+    rate = RateField()
+
+    class Meta:
+        model = InterestStatement
+        fields = [
+            "id",
+            "note",
+            "period_start",
+            "period_end",
+            "days",
+            "amount",
+            "currency",
+            "due_date",
+            "paid_amount",
+            "status",
+            "rate",
+            "day_count",
+            "calculation",
+        ]
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    amount = MoneyAmountField()
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["period_start", "amount"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    note = serializers.PrimaryKeyRelatedField(queryset=Note.objects.all())
+    amount = MoneyAmountField()
+    currency = serializers.CharField(source="amount.currency.code", read_only=True)
+    method = serializers.ChoiceField(
+        choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.REVERSAL],
+        default=PaymentMethod.CHECK,
+    )
+    allocations = AllocationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "note",
+            "paid_on",
+            "amount",
+            "currency",
+            "applies_to",
+            "method",
+            "reference",
+            "holder_consent_reference",
+            "mailed_to",
+            "reverses",
+            "reason",
+            "allocations",
+            "created_at",
+        ]
+        read_only_fields = ["mailed_to", "reverses", "reason", "created_at"]
+
+
+class ReversalSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class NoteMoneyViews:
+    """`notes/{id}/position/` and `notes/{id}/statements/`, mixed into NoteViewSet."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+        responses=PositionSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def position(self, request, pk=None):
+        note = self.get_object()
+        as_of = _as_of(request)
+        facts = selectors.note_facts_get(note=note)
+        position = facts.position(as_of)
+        data = {
+            "note": note.pk,
+            "as_of": as_of,
+            "currency": note.currency,
+            "outstanding_principal": position.outstanding_principal,
+            "accrued_unpaid_interest": position.accrued_unpaid_interest,
+            "note_amount": position.note_amount,
+            "past_due_interest": position.past_due_interest,
+            "status": status_on(note, as_of),
+            "rate": facts.rate,
+            "rate_basis": facts.rate_basis,
+            "day_count": note.series.day_count,
+        }
+        return Response(PositionSerializer(data).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+        responses=StatementSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def statements(self, request, pk=None):
+        note = self.get_object()
+        rows = selectors.statement_list_with_status(note=note, as_of=_as_of(request))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(StatementSerializer(page, many=True).data)
+
+
+def _payment_errors(exc):
+    if isinstance(exc, (NoteStateConflict, IdempotencyConflict)):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    raise_as_api_error(exc)
+
+
+class PaymentViewSet(CreateListRetrieveViewSet):
+    serializer_class = PaymentSerializer
+    filterset_fields = ["note", "applies_to"]
+
+    def get_queryset(self):
+        return selectors.payment_list().prefetch_related("allocations")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)]
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key") or None
+        data = serializer.validated_data
+        before = Payment.objects.filter(idempotency_key=key).first() if key else None
+        try:
+            payment = payments.payment_record(
+                note=data["note"],
+                paid_on=data["paid_on"],
+                amount=data["amount"],
+                applies_to=data["applies_to"],
+                method=data["method"],
+                reference=data.get("reference", ""),
+                holder_consent_reference=data.get("holder_consent_reference", ""),
+                idempotency_key=key,
+                recorded_by=request.user,
+            )
+        except (DjangoValidationError, NoteStateConflict, IdempotencyConflict) as exc:
+            return _payment_errors(exc)
+        body = PaymentSerializer(payment).data
+        if before is not None:
+            return Response(
+                body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"}
+            )
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReversalSerializer, responses=PaymentSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        serializer = ReversalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reversal = payments.payment_reverse(
+                payment=self.get_object(),
+                reason=serializer.validated_data["reason"],
+                recorded_by=request.user,
+            )
+        except (DjangoValidationError, NoteStateConflict) as exc:
+            return _payment_errors(exc)
+        return Response(PaymentSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class ServicingRunSerializer(serializers.ModelSerializer):
+    progress = serializers.CharField(read_only=True)
+    progress_pct = serializers.IntegerField(read_only=True)
+    counts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServicingRun
+        fields = [
+            "id",
+            "as_of",
+            "status",
+            "trigger",
+            "progress",
+            "progress_pct",
+            "chunks_done",
+            "chunks_total",
+            "counts",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = [f for f in fields if f != "as_of"]
+
+    def get_counts(self, run) -> dict:
+        return {
+            "notes": run.notes_count,
+            "statements_created": run.statements_created,
+            "past_due_statements": run.past_due_statements,
+        }
+
+
+class ServicingRunViewSet(CreateListRetrieveViewSet):
+    queryset = ServicingRun.objects.order_by("-created_at")
+    serializer_class = ServicingRunSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run = servicing.servicing_run_start(
+            as_of=serializer.validated_data["as_of"], trigger="api", requested_by=request.user
+        )
+        run.refresh_from_db()
+        return Response(ServicingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class NoteViewSet(NoteMoneyViews, CreateListRetrieveViewSet):
     serializer_class = NoteSerializer
     filterset_fields = ["series", "holder", "status"]
 

@@ -1,21 +1,146 @@
-"""Reads of the note register."""
+"""Reads of the note register: positions, statements, payments.
+
+A note's figures are always derived from its facts (original principal,
+principal payments, interest allocations, the day it ended) by the pure domain
+core, so a position never depends on when the servicing job last ran.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from notes.models import Note, NoteSeries
+from django.db.models import Case, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from notes.domain.interest import effective_rate, principal_timeline
+from notes.domain.position import Allocation, Position, note_position
+from notes.models import (
+    InterestStatement,
+    Note,
+    NoteSeries,
+    Payment,
+    PaymentAllocation,
+    PaymentKind,
+)
+
+ZERO = Decimal("0.00")
 
 
 def note_list_annotated() -> QuerySet[Note]:
     """Notes with what list pages show, in a fixed number of queries."""
-    return Note.objects.select_related("series", "series__issuer", "holder")
+    principal_paid = (
+        Payment.objects.filter(note=OuterRef("pk"), applies_to=PaymentKind.PRINCIPAL)
+        .order_by()
+        .values("note")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Note.objects.select_related("series", "series__issuer", "holder").annotate(
+        outstanding_principal_amount=Case(
+            When(status="converted", then=Value(ZERO)),
+            default=Coalesce("principal", Value(ZERO)) - Coalesce(Subquery(principal_paid), ZERO),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
+        )
+    )
 
 
 def series_list() -> QuerySet[NoteSeries]:
     return NoteSeries.objects.select_related("issuer").order_by("issuer__name", "agreement_date")
 
 
-def note_outstanding_principal(note: Note):
-    """Original principal less principal repaid or converted."""
-    return note.principal.amount
+def note_outstanding_principal(note: Note) -> Decimal:
+    """Original principal less principal repaid (and all of it once converted)."""
+    if note.status == "converted":
+        return ZERO
+    paid = note.payments.filter(applies_to=PaymentKind.PRINCIPAL).aggregate(t=Sum("amount"))["t"]
+    return note.principal.amount - (paid or ZERO)
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    """Everything the domain core needs about one note."""
+
+    note: Note
+    rate: Decimal
+    rate_basis: str
+    timeline: tuple
+    allocations: tuple[Allocation, ...]
+
+    def position(self, as_of: date) -> Position:
+        series = self.note.series
+        return note_position(
+            timeline=self.timeline,
+            rate=self.rate,
+            convention=series.day_count,
+            issue_date=self.note.issue_date,
+            due_day=series.interest_due_day,
+            allocations=self.allocations,
+            as_of=as_of,
+            end_date=self.note.ended_on,
+        )
+
+
+def note_facts_get(*, note: Note) -> NoteFacts:
+    """Load a note's money facts (two queries)."""
+    series = note.series
+    rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
+    principal_payments = note.payments.filter(applies_to=PaymentKind.PRINCIPAL).values_list(
+        "paid_on", "amount"
+    )
+    allocations = PaymentAllocation.objects.filter(note=note).values_list(
+        "period_start", "amount", "paid_on"
+    )
+    return NoteFacts(
+        note=note,
+        rate=rate,
+        rate_basis=str(basis),
+        timeline=principal_timeline(note.issue_date, note.principal.amount, principal_payments),
+        allocations=tuple(Allocation(p, a, d) for p, a, d in allocations),
+    )
+
+
+def note_position_get(*, note: Note, as_of: date) -> Position:
+    """The note's position at the end of `as_of` (SPEC "Accrued unpaid interest")."""
+    return note_facts_get(note=note).position(as_of)
+
+
+def statement_list_with_status(*, note: Note, as_of: date) -> list[InterestStatement]:
+    """The note's statements, each with `paid_amount` and `status` as of a day.
+
+    Status derives from allocations and dates: `paid` once the interest
+    allocated to its period on or before `as_of` covers it, `past_due` from the
+    day after its due date, `open` before that.
+    """
+    paid = (
+        PaymentAllocation.objects.filter(
+            note=note, period_start=OuterRef("period_start"), paid_on__lte=as_of
+        )
+        .order_by()
+        .values("period_start")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    statements = list(
+        InterestStatement.objects.filter(note=note)
+        .annotate(paid_amount=Coalesce(Subquery(paid), ZERO))
+        .order_by("period_start")
+    )
+    for statement in statements:
+        statement.status = statement_status(statement, statement.paid_amount, as_of)
+    return statements
+
+
+def statement_status(statement: InterestStatement, paid_amount: Decimal, as_of: date) -> str:
+    if paid_amount >= statement.amount.amount:
+        return "paid"
+    if as_of > statement.due_date:
+        return "past_due"
+    return "open"
+
+
+def payment_list() -> QuerySet[Payment]:
+    return Payment.objects.select_related("note", "note__series", "reverses").order_by(
+        "-paid_on", "-id"
+    )

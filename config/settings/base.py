@@ -108,7 +108,7 @@ MEDIA_URL = "media/"
 
 # Money: every amount carries its currency; USD unless a series says otherwise.
 DEFAULT_CURRENCY = "USD"
-CURRENCIES = env.list("CURRENCIES", default=["USD", "EUR", "GBP", "CAD", "CHF", "JPY"])
+# Any ISO 4217 currency may be a series' currency (django-money's full list).
 
 # E-mail (portal courtesy copies; delivery of notices is by mail or hand, §12).
 EMAIL_BACKEND = env(

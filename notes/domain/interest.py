@@ -24,7 +24,7 @@ from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
 
-from notes.domain.daycount import ONE_DAY, DayCount, year_fraction
+from notes.domain.daycount import ONE_DAY, DayCount, days_inclusive, year_fraction
 from notes.domain.money import round_cents
 
 
@@ -162,3 +162,44 @@ def period_interest(
 ) -> Decimal:
     """Interest for the inclusive span [start, end], rounded once, half-up, to the cent."""
     return round_cents(accrue(timeline, rate, convention, start, end))
+
+
+def accrual_explanation(
+    timeline: Timeline, rate: Decimal, convention: DayCount | str, start: date, end: date
+) -> str:
+    """How the interest of [start, end] is made, in words an auditor can re-add.
+
+    One line per constant-balance segment (balance × rate × year fraction),
+    then the single half-up rounding to the cent.
+    """
+    convention = DayCount(convention)
+    ends = [following.effective_from - ONE_DAY for following in timeline[1:]] + [end]
+    parts = []
+    for step, step_end in zip(timeline, ends, strict=True):
+        seg_start, seg_end = max(start, step.effective_from), min(end, step_end)
+        if seg_end < seg_start:
+            continue
+        fraction = year_fraction(convention, seg_start, seg_end)
+        label = _fraction_label(convention, fraction, seg_start, seg_end)
+        days = days_inclusive(seg_start, seg_end)
+        parts.append(
+            f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
+            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d}, {days} days)"
+        )
+    exact = accrue(timeline, rate, convention, start, end)
+    return (
+        " + ".join(parts)
+        + f" = {Decimal(exact.numerator) / Decimal(exact.denominator):.6f}"
+        + f"; {convention.value}, days counted inclusively; rounded half-up once to"
+        + f" {round_cents(exact):,.2f} (§2)"
+    )
+
+
+def _fraction_label(convention: DayCount, fraction: Fraction, start: date, end: date) -> str:
+    if convention == DayCount.ACT_365F:
+        return f"{days_inclusive(start, end)}/365"
+    if convention == DayCount.ACT_360:
+        return f"{days_inclusive(start, end)}/360"
+    if convention == DayCount.THIRTY_360:
+        return f"{fraction * 360}/360"
+    return f"{fraction} (actual/actual ISDA)"

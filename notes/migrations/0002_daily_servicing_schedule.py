@@ -1,0 +1,37 @@
+"""The daily servicing cycle in django-celery-beat, where an admin can see and change it."""
+
+from django.conf import settings
+from django.db import migrations
+
+TASK_NAME = "Daily servicing cycle"
+
+
+def create_schedule(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="0", hour="1", day_of_week="*", day_of_month="*", month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.get_or_create(
+        name=TASK_NAME,
+        defaults={
+            "task": "notes.tasks.servicing_daily_task",
+            "crontab": crontab,
+            "description": "Statements for every month that has ended, past-due counts, "
+            "and any run a lost worker or broker outage left unfinished (01:00 issuer time).",
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notes", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_schedule, remove_schedule)]

@@ -1,0 +1,267 @@
+"""Payments to holders (§2, §4): interest oldest-first, principal only as the contract allows.
+
+- Accrued interest may be paid at any time (§4), but never more than the
+  interest accrued and unpaid through the payment day; it applies to the
+  oldest unpaid month first.
+- Principal may not be prepaid before maturity without the holder's consent
+  (§4); from maturity, or once the note is accelerated, no consent is needed.
+- Principal and accrued interest fully paid → the note is `repaid` and stops
+  accruing after that day.
+- Payments are append-only; a correction is a reversing payment that carries
+  the original's value date. A repeated Idempotency-Key returns the first
+  payment; the same key with a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from djmoney.money import Money
+
+from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
+from notes.models import Note, NoteStatus, Payment, PaymentAllocation, PaymentKind, PaymentMethod
+from notes.selectors import note_facts_get
+
+
+class PaymentRefused(ValidationError):
+    """The payment is not allowed as asked; nothing was recorded."""
+
+
+class NoteStateConflict(Exception):
+    """The note's state forbids the action (API: 409)."""
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was reused for a different request (API: 409)."""
+
+
+ACTIVE = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+
+
+def request_fingerprint(data: dict) -> str:
+    """A stable digest of a payment request, to tell a replay from a reuse of its key."""
+    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(idempotency_key: str | None, fingerprint: str) -> Payment | None:
+    if not idempotency_key:
+        return None
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different payment request."
+        )
+    return existing
+
+
+def payment_record(
+    *,
+    note: Note,
+    paid_on: date,
+    amount: Decimal,
+    applies_to: str,
+    method: str = PaymentMethod.CHECK,
+    reference: str = "",
+    holder_consent_reference: str = "",
+    idempotency_key: str | None = None,
+    recorded_by=None,
+) -> Payment:
+    """Record a payment on a note.
+
+    Raises:
+        PaymentRefused: a non-positive amount, a date before issue, interest
+            above what is accrued and unpaid, principal above what is
+            outstanding, or a prepayment without the holder's consent (§4).
+        NoteStateConflict: the note is already repaid or converted.
+        IdempotencyConflict: the key was used for another request.
+    """
+    fingerprint = request_fingerprint(
+        {
+            "note": note.pk,
+            "paid_on": paid_on,
+            "amount": Decimal(amount).quantize(Decimal("0.01")),
+            "applies_to": applies_to,
+            "method": method,
+            "reference": reference,
+            "holder_consent_reference": holder_consent_reference,
+        }
+    )
+    replay = _replayed(idempotency_key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            return _payment_record_locked(
+                note_id=note.pk,
+                paid_on=paid_on,
+                amount=Decimal(amount),
+                applies_to=applies_to,
+                method=method,
+                reference=reference,
+                holder_consent_reference=holder_consent_reference,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                recorded_by=recorded_by,
+            )
+    except IntegrityError:
+        # Two requests with one key raced: the loser returns the winner's payment.
+        replay = _replayed(idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def _payment_record_locked(
+    *,
+    note_id,
+    paid_on,
+    amount,
+    applies_to,
+    method,
+    reference,
+    holder_consent_reference,
+    idempotency_key,
+    fingerprint,
+    recorded_by,
+) -> Payment:
+    # One payment at a time per note: the allocation reads then writes.
+    note = Note.objects.select_for_update().select_related("series", "holder").get(pk=note_id)
+    if note.status not in ACTIVE:
+        raise NoteStateConflict(
+            f"Note {note.number} is {note.get_status_display().lower()}"
+            f" since {note.ended_on}; no further payments can be recorded."
+        )
+    if amount <= 0:
+        raise PaymentRefused({"amount": "A payment must be greater than zero."})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PaymentRefused({"amount": "A payment is in whole cents."})
+    if paid_on < note.issue_date:
+        raise PaymentRefused({"paid_on": f"The note was issued on {note.issue_date}."})
+    if applies_to not in PaymentKind.values:
+        raise PaymentRefused({"applies_to": "Choose interest or principal."})
+
+    facts = note_facts_get(note=note)
+    series = note.series
+    allocations: list[tuple[date, Decimal]] = []
+    if applies_to == PaymentKind.INTEREST:
+        open_months = open_interest_months(
+            timeline=facts.timeline,
+            rate=facts.rate,
+            convention=series.day_count,
+            issue_date=note.issue_date,
+            allocations=facts.allocations,
+            as_of=paid_on,
+        )
+        try:
+            allocations = allocate_interest(open_months=open_months, amount=amount)
+        except InterestOverpaymentError as exc:
+            raise PaymentRefused({"amount": str(exc)}) from exc
+    else:
+        outstanding = facts.position(paid_on).outstanding_principal
+        if amount > outstanding:
+            raise PaymentRefused(
+                {"amount": f"Only {outstanding:,.2f} of principal is outstanding on {paid_on}."}
+            )
+        prepayment = paid_on < note.maturity_date and note.status != NoteStatus.ACCELERATED
+        if prepayment and not holder_consent_reference.strip():
+            raise PaymentRefused(
+                {
+                    "holder_consent_reference": (
+                        f"§4: the Company may not prepay principal before the due date "
+                        f"({note.maturity_date}) without the consent of the Holder. Record the "
+                        f"holder's written consent to pay principal on {paid_on}."
+                    )
+                }
+            )
+
+    address = note.holder.address_on(paid_on)
+    payment = Payment(
+        note=note,
+        paid_on=paid_on,
+        amount=Money(amount, note.currency),
+        applies_to=applies_to,
+        method=method,
+        reference=reference,
+        holder_consent_reference=holder_consent_reference,
+        mailed_to="\n".join(address.lines()) if address else "",
+        idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
+        recorded_by=recorded_by,
+    )
+    payment.full_clean(exclude=["idempotency_key"])
+    payment.save()
+    PaymentAllocation.objects.bulk_create(
+        PaymentAllocation(
+            payment=payment, note=note, period_start=start, paid_on=paid_on, amount=part
+        )
+        for start, part in allocations
+    )
+    note_status_refresh(note=note, on=paid_on)
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reason: str, recorded_by=None) -> Payment:
+    """Reverse a payment: an entry of the opposite sign, same value date, same months.
+
+    Raises:
+        PaymentRefused: the payment is itself a reversal, or already reversed.
+    """
+    note = Note.objects.select_for_update().get(pk=payment.note_id)
+    original = Payment.objects.select_for_update().get(pk=payment.pk)
+    if original.reverses_id is not None:
+        raise PaymentRefused("A reversal cannot itself be reversed; record a new payment.")
+    if Payment.objects.filter(reverses=original).exists():
+        raise PaymentRefused("This payment has already been reversed.")
+    if not reason.strip():
+        raise PaymentRefused({"reason": "Say why the payment is reversed."})
+    if note.status == NoteStatus.CONVERTED:
+        raise NoteStateConflict("The note has been converted; its payments are final.")
+    reversal = Payment.objects.create(
+        note=note,
+        paid_on=original.paid_on,
+        amount=-original.amount,
+        applies_to=original.applies_to,
+        method=PaymentMethod.REVERSAL,
+        reference=original.reference,
+        mailed_to=original.mailed_to,
+        holder_consent_reference=original.holder_consent_reference,
+        reverses=original,
+        reason=reason,
+        recorded_by=recorded_by,
+    )
+    PaymentAllocation.objects.bulk_create(
+        PaymentAllocation(
+            payment=reversal,
+            note=note,
+            period_start=a.period_start,
+            paid_on=a.paid_on,
+            amount=-a.amount,
+        )
+        for a in original.allocations.all()
+    )
+    note_status_refresh(note=note, on=original.paid_on)
+    return reversal
+
+
+def note_status_refresh(*, note: Note, on: date) -> Note:
+    """Set `repaid` once principal and accrued interest are fully paid; undo it if reversed."""
+    if note.status == NoteStatus.CONVERTED:
+        return note
+    position = note_facts_get(note=note).position(note.ended_on or on)
+    fully_paid = position.outstanding_principal == 0 and position.accrued_unpaid_interest == 0
+    if fully_paid and note.status != NoteStatus.REPAID:
+        note.status, note.ended_on = NoteStatus.REPAID, on
+        note.save(update_fields=["status", "ended_on"])
+    elif not fully_paid and note.status == NoteStatus.REPAID:
+        note.status, note.ended_on = NoteStatus.OUTSTANDING, None
+        note.save(update_fields=["status", "ended_on"])
+    return note
