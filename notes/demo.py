@@ -8,18 +8,24 @@ running the loader twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from holders.models import Holder
 from holders.services import holder_create
-from notes.models import Issuer, Note, NoteSeries
+from notes.domain.periods import add_months, due_date_for
+from notes.domain.position import month_amounts
+from notes.models import Issuer, Note, NoteSeries, Payment, ServicingRun
 from notes.permissions import AUDITOR_GROUP, FINANCE_GROUP
+from notes.selectors import note_facts_get
 from notes.services import issuer_create, note_create, series_create
+from notes.services.payments import payment_record
+from notes.services.servicing import servicing_run_start
 
 ATS_OFFICE = "475 Aviation Blvd, Suite 100\nSanta Rosa, CA 95403"
 ATS_COPY_TO = "600 Bicentennial Way, Ste 300\nSanta Rosa, CA 95403"
@@ -134,6 +140,72 @@ def _notes(series: NoteSeries, prefix: str, holders, rows) -> list[Note]:
     return notes
 
 
+def _pay_interest_monthly(note: Note, *, through: date, method: str, ref: str) -> None:
+    """Pay each month's interest two days before its due date, through a month end."""
+    facts = note_facts_get(note=note)
+    series = note.series
+    for start, end, amount in month_amounts(
+        timeline=facts.timeline, rate=facts.rate, convention=series.day_count,
+        issue_date=note.issue_date, through=through,
+    ):
+        if end != _month_end(end):
+            continue  # a month not yet ended
+        paid_on = due_date_for(end, series.interest_due_day) - timedelta(days=2)
+        payment_record(
+            note=note, paid_on=paid_on, amount=amount, applies_to="interest", method=method,
+            reference=f"{ref}-{start:%Y%m}", idempotency_key=f"demo-{note.number}-{start:%Y-%m}",
+        )
+
+
+def _month_end(day: date) -> date:
+    return add_months(day.replace(day=1), 1) - timedelta(days=1)
+
+
+def _payoff(note: Note, *, on: date, consent: str, ref: str) -> None:
+    """Repay principal and all accrued interest on a day (with consent before maturity)."""
+    note.refresh_from_db()
+    if note.status == "repaid":
+        return
+    payment_record(
+        note=note, paid_on=on, amount=note.principal.amount, applies_to="principal",
+        method="check", reference=f"{ref}-P", holder_consent_reference=consent,
+        idempotency_key=f"demo-{note.number}-payoff-principal",
+    )
+    accrued = note_facts_get(note=note).position(on).accrued_unpaid_interest
+    payment_record(
+        note=note, paid_on=on, amount=accrued, applies_to="interest", method="check",
+        reference=f"{ref}-I", idempotency_key=f"demo-{note.number}-payoff-interest",
+    )
+
+
+def demo_servicing_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
+    """Payments that tell a realistic story, then the servicing cycle as of today."""
+    okafor = ats_notes[2]
+    payment_record(
+        note=okafor, paid_on=date(2007, 3, 1), amount=Decimal("25000.00"),
+        applies_to="principal", method="check", reference="ATS-CHK-P-0301",
+        holder_consent_reference="Letter of consent from Daniel R. Okafor dated 2007-02-20 (§4)",
+        idempotency_key="demo-ATS06-003-prepayment",
+    )
+    last_paid = {
+        "ATS06-008": date(2007, 9, 30),  # Lone Star's interest unpaid since October 2007
+        "ATS06-009": date(2007, 11, 30),  # Priya Natarajan is repaid on 2007-12-31
+    }
+    for note in ats_notes:
+        through = last_paid.get(note.number, date(2007, 12, 31))
+        _pay_interest_monthly(note, through=through, method="check", ref="ATS-CHK")
+    _payoff(ats_notes[8], on=date(2007, 12, 31), ref="ATS-CHK-9",
+            consent="Prepayment agreed in writing by Priya Natarajan, 2007-12-10 (§4)")
+    for note in rls_notes:
+        # Beaufort Coastal has not paid September or October 2026.
+        through = date(2026, 8, 31) if note.number == "RLS26-003" else date(2026, 10, 31)
+        _pay_interest_monthly(note, through=through, method="wire", ref="RLS-WIRE")
+    if not ServicingRun.objects.filter(trigger="demo").exists():
+        transaction.on_commit(
+            lambda: servicing_run_start(as_of=timezone.localdate(), trigger="demo")
+        )
+
+
 @transaction.atomic
 def demo_load() -> dict[str, int]:
     """Load the demo register; returns counts of what exists afterwards."""
@@ -145,7 +217,7 @@ def demo_load() -> dict[str, int]:
     )
     ats_series = _series(ats, "10% Convertible Promissory Notes, July 2006", date(2006, 7, 14))
     ats_holders = [_holder(h, date(2006, 7, 1)) for h in ATS_HOLDERS]
-    _notes(ats_series, "ATS06", ats_holders, ATS_NOTES)
+    ats_notes = _notes(ats_series, "ATS06", ats_holders, ATS_NOTES)
 
     rls = Issuer.objects.filter(name="Redwood Ledger Systems, Inc.").first() or issuer_create(
         name="Redwood Ledger Systems, Inc.",
@@ -155,13 +227,15 @@ def demo_load() -> dict[str, int]:
     )
     rls_series = _series(rls, "10% Convertible Promissory Notes, 2026", date(2026, 1, 15))
     rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS]
-    _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
+    rls_notes = _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
+    demo_servicing_load(ats_notes, rls_notes)
 
     return {
         "issuers": Issuer.objects.count(),
         "series": NoteSeries.objects.count(),
         "holders": Holder.objects.count(),
         "notes": Note.objects.count(),
+        "payments": Payment.objects.count(),
     }
 
 

@@ -123,7 +123,8 @@ def statement_list_with_status(*, note: Note, as_of: date) -> list[InterestState
         .values("total")
     )
     statements = list(
-        InterestStatement.objects.filter(note=note)
+        # A statement exists as of a day once its month has ended.
+        InterestStatement.objects.filter(note=note, period_end__lt=as_of)
         .annotate(paid_amount=Coalesce(Subquery(paid), ZERO))
         .order_by("period_start")
     )

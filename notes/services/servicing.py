@@ -97,7 +97,11 @@ def servicing_run_start(*, as_of: date, trigger: str = "manual", requested_by=No
 
 
 def servicing_run_dispatch(*, run_id: int) -> int:
-    """Send every chunk of a run that is not done to the workers (in order when eager)."""
+    """Send every chunk of a run that is not done to the workers (in order when eager).
+
+    A chunk that fails is recorded on the run (status `failed`, with the
+    error) and left for the daily cycle or a re-dispatch; the others go on.
+    """
     from notes.tasks import servicing_chunk_task
 
     pending = list(
@@ -106,14 +110,17 @@ def servicing_run_dispatch(*, run_id: int) -> int:
         .values_list("pk", flat=True)
     )
     for chunk_id in pending:
-        servicing_chunk_task.delay(chunk_id)
+        try:
+            servicing_chunk_task.delay(chunk_id)
+        except Exception:
+            logger.exception("servicing chunk %s of run %s failed", chunk_id, run_id)
     return len(pending)
 
 
 def servicing_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> int:
     """Re-dispatch the chunks of runs left unfinished (a worker died, the broker was down)."""
     stale = ServicingRun.objects.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED],
         created_at__lt=timezone.now() - older_than,
     ).values_list("pk", flat=True)
     return sum(servicing_run_dispatch(run_id=run_id) for run_id in stale)
@@ -127,9 +134,12 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
             if chunk.done:
                 return 0  # a duplicate delivery, or a re-dispatch after it finished
             run = ServicingRun.objects.get(pk=chunk.run_id)
-            ServicingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-                status=RunStatus.RUNNING, started_at=timezone.now()
+            ServicingRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
+                started_at=timezone.now()
             )
+            ServicingRun.objects.filter(
+                pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.FAILED]
+            ).update(status=RunStatus.RUNNING)
             notes, created = statements_generate(
                 id_from=chunk.id_from, id_to=chunk.id_to, as_of=run.as_of, run_id=run.pk
             )
@@ -150,7 +160,9 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
             return created
     except Exception as exc:
         ServicingChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
-        ServicingRun.objects.filter(chunks__pk=chunk_id).update(error=f"chunk {chunk_id}: {exc}")
+        ServicingRun.objects.filter(chunks__pk=chunk_id).update(
+            status=RunStatus.FAILED, error=f"chunk {chunk_id}: {exc}"
+        )
         raise
 
 
