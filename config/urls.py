@@ -12,6 +12,12 @@ from notes.api import (
     SeriesViewSet,
     ServicingRunViewSet,
 )
+from offerings.api import (
+    ConversionViewSet,
+    CorporateEventViewSet,
+    NoteElectionCreate,
+    OfferingViewSet,
+)
 
 router = DefaultRouter()
 router.register("issuers", IssuerViewSet, basename="issuer")
@@ -20,6 +26,9 @@ router.register("holders", HolderViewSet, basename="holder")
 router.register("notes", NoteViewSet, basename="note")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("servicing/runs", ServicingRunViewSet, basename="servicing-run")
+router.register("offerings", OfferingViewSet, basename="offering")
+router.register("corporate-events", CorporateEventViewSet, basename="corporate-event")
+router.register("conversions", ConversionViewSet, basename="conversion")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -28,6 +37,7 @@ api_v1 = [
         HolderAddressListCreate.as_view(),
         name="holder-addresses",
     ),
+    path("notes/<int:note_id>/elections/", NoteElectionCreate.as_view(), name="note-elections"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -283,6 +283,7 @@ class PaymentMethod(models.TextChoices):
     WIRE = "wire", "Wire transfer"
     ACH = "ach", "ACH transfer"
     REVERSAL = "reversal", "Reversal"
+    CONVERSION = "conversion", "Converted into Common Stock (§5)"
 
 
 class Payment(models.Model):

@@ -15,7 +15,11 @@ def servicing_chunk_task(chunk_id: int) -> int:
 
 @shared_task
 def servicing_daily_task() -> int:
-    """The daily cycle as of the issuer's today; also finishes runs left behind."""
+    """The daily cycle as of the issuer's today; also finishes what was left behind:
+    runs a lost worker did not finish, conversion triggers a broker outage kept pending."""
+    from offerings.services import conversion_triggers_process_pending
+
+    conversion_triggers_process_pending()
     servicing.servicing_runs_resume()
     run = servicing.servicing_run_start(as_of=timezone.localdate(), trigger="schedule")
     return run.pk

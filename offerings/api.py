@@ -1,0 +1,293 @@
+"""REST API for offerings, corporate events and conversions (API.md)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from notes.api import CreateListRetrieveViewSet
+from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
+from notes.models import Note
+from notes.services.payments import NoteStateConflict
+from offerings import services
+from offerings.domain.qualification import qualifies_automatic, qualifies_voluntary
+from offerings.models import (
+    AllocationSource,
+    Conversion,
+    CorporateEvent,
+    Offering,
+    OfferingSale,
+)
+
+
+def _conflict_or_400(exc):
+    if isinstance(exc, NoteStateConflict):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    raise_as_api_error(exc)
+
+
+class SaleSerializer(serializers.ModelSerializer):
+    shares = serializers.IntegerField(required=False, allow_null=True)
+    price_per_share = RateField(required=False, allow_null=True, max_digits=18)
+    units = serializers.IntegerField(required=False, allow_null=True)
+    unit_price = RateField(required=False, allow_null=True, max_digits=18)
+
+    class Meta:
+        model = OfferingSale
+        fields = ["shares", "price_per_share", "units", "unit_price"]
+
+
+class UnitsSerializer(serializers.Serializer):
+    shares_per_unit = serializers.IntegerField(min_value=1)
+    warrants_per_unit = serializers.IntegerField(min_value=0, default=0)
+    share_allocation = RateField(required=False, allow_null=True)
+    allocation_source = serializers.ChoiceField(
+        choices=AllocationSource.choices, required=False, allow_blank=True
+    )
+    allocation_reference = serializers.CharField(required=False, allow_blank=True)
+
+
+class OfferingSerializer(serializers.ModelSerializer):
+    gross_proceeds = MoneyAmountField()
+    currency = serializers.CharField(required=False, default="USD")
+    sales = SaleSerializer(many=True)
+    units = UnitsSerializer(required=False, allow_null=True, write_only=True)
+    conversion_price = RateField(read_only=True, max_digits=18)
+    qualifies_voluntary = serializers.SerializerMethodField()
+    qualifies_automatic = serializers.SerializerMethodField()
+    trigger_status = serializers.CharField(source="trigger.status", read_only=True)
+    trigger_outcome = serializers.CharField(source="trigger.outcome", read_only=True)
+
+    class Meta:
+        model = Offering
+        fields = [
+            "id",
+            "issuer",
+            "kind",
+            "closing_date",
+            "gross_proceeds",
+            "currency",
+            "description",
+            "sales",
+            "units",
+            "conversion_price",
+            "price_computation",
+            "price_unavailable_reason",
+            "qualifies_voluntary",
+            "qualifies_automatic",
+            "trigger_status",
+            "trigger_outcome",
+        ]
+        read_only_fields = ["price_computation", "price_unavailable_reason"]
+
+    def _qualifies(self, offering, test) -> bool:
+        return any(
+            test(offering.kind, offering.gross_proceeds.amount, services.series_thresholds(s))
+            for s in offering.issuer.series.all()
+        )
+
+    def get_qualifies_voluntary(self, offering) -> bool:
+        return self._qualifies(offering, qualifies_voluntary)
+
+    def get_qualifies_automatic(self, offering) -> bool:
+        return self._qualifies(offering, qualifies_automatic)
+
+    def to_representation(self, offering):
+        data = super().to_representation(offering)
+        data["units"] = (
+            {
+                "shares_per_unit": offering.shares_per_unit,
+                "warrants_per_unit": offering.warrants_per_unit,
+                "share_allocation": RateField().to_representation(offering.share_allocation),
+                "allocation_source": offering.allocation_source,
+                "allocation_reference": offering.allocation_reference,
+            }
+            if offering.sold_in_units
+            else None
+        )
+        return data
+
+    def create(self, validated_data):
+        try:
+            return services.offering_record(
+                recorded_by=self.context["request"].user, **validated_data
+            )
+        except DjangoValidationError as exc:
+            raise_as_api_error(exc)
+
+
+class AllocationSerializer(serializers.Serializer):
+    share_allocation = RateField()
+    source = serializers.ChoiceField(choices=AllocationSource.choices)
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RefetchAfterCreateMixin:
+    """Show the record as stored after its trigger ran (in-process mode runs it at commit)."""
+
+    def perform_create(self, serializer):
+        instance = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+
+class OfferingViewSet(RefetchAfterCreateMixin, CreateListRetrieveViewSet):
+    serializer_class = OfferingSerializer
+    filterset_fields = ["issuer", "kind"]
+
+    def get_queryset(self):
+        return (
+            Offering.objects.select_related("issuer", "trigger")
+            .prefetch_related("sales", "issuer__series")
+            .order_by("closing_date", "id")
+        )
+
+    @extend_schema(request=AllocationSerializer, responses=OfferingSerializer)
+    @action(detail=True, methods=["post"])
+    def allocation(self, request, pk=None):
+        """Record the share/warrant allocation of a units offering (§5.1)."""
+        serializer = AllocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            offering = services.offering_allocation_record(
+                offering=self.get_object(), recorded_by=request.user, **serializer.validated_data
+            )
+        except (DjangoValidationError, NoteStateConflict) as exc:
+            return _conflict_or_400(exc)
+        return Response(OfferingSerializer(offering, context={"request": request}).data)
+
+
+class CorporateEventSerializer(serializers.ModelSerializer):
+    voting_power_pct = RateField(required=False, allow_null=True, max_digits=6, decimal_places=3)
+    related_events = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CorporateEvent.objects.all()
+    )
+    trigger_status = serializers.CharField(source="trigger.status", read_only=True)
+    trigger_outcome = serializers.CharField(source="trigger.outcome", read_only=True)
+
+    class Meta:
+        model = CorporateEvent
+        fields = [
+            "id",
+            "issuer",
+            "kind",
+            "effective_date",
+            "voting_power_pct",
+            "related_events",
+            "description",
+            "trigger_status",
+            "trigger_outcome",
+        ]
+
+    def create(self, validated_data):
+        try:
+            return services.event_record(recorded_by=self.context["request"].user, **validated_data)
+        except DjangoValidationError as exc:
+            raise_as_api_error(exc)
+
+
+class CorporateEventViewSet(RefetchAfterCreateMixin, CreateListRetrieveViewSet):
+    serializer_class = CorporateEventSerializer
+    filterset_fields = ["issuer", "kind"]
+
+    def get_queryset(self):
+        return (
+            CorporateEvent.objects.select_related("trigger")
+            .prefetch_related("related_events")
+            .order_by("effective_date", "id")
+        )
+
+
+class ConversionSerializer(serializers.ModelSerializer):
+    conversion_price = RateField(read_only=True, max_digits=18)
+    principal_converted = MoneyAmountField(read_only=True)
+    interest_converted = MoneyAmountField(read_only=True)
+    note_amount = MoneyAmountField(read_only=True)
+    cash_in_lieu = MoneyAmountField(read_only=True)
+    series = serializers.IntegerField(source="note.series_id", read_only=True)
+
+    class Meta:
+        model = Conversion
+        fields = [
+            "id",
+            "note",
+            "series",
+            "trigger",
+            "offering",
+            "event",
+            "election",
+            "conversion_date",
+            "conversion_price",
+            "price_source",
+            "currency",
+            "principal_converted",
+            "interest_converted",
+            "note_amount",
+            "shares",
+            "cash_in_lieu",
+            "cash_due_date",
+            "status",
+        ]
+
+
+class PriceDeterminationSerializer(serializers.Serializer):
+    price = RateField(max_digits=18)
+    source = serializers.CharField()
+
+
+class ConversionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ConversionSerializer
+    filterset_fields = {"note": ["exact"], "note__series": ["exact"], "status": ["exact"]}
+
+    def get_queryset(self):
+        queryset = Conversion.objects.select_related("note").order_by("conversion_date", "id")
+        series = self.request.query_params.get("series")
+        if series:
+            queryset = queryset.filter(note__series_id=series)
+        return queryset
+
+    @extend_schema(request=PriceDeterminationSerializer, responses=ConversionSerializer)
+    @action(detail=True, methods=["post"], url_path="price-determination")
+    def price_determination(self, request, pk=None):
+        """Complete an `awaiting_price` conversion with a recorded price and its source."""
+        serializer = PriceDeterminationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            conversion = services.conversion_price_determine(
+                conversion=self.get_object(),
+                determined_by=request.user,
+                **serializer.validated_data,
+            )
+        except (DjangoValidationError, NoteStateConflict) as exc:
+            return _conflict_or_400(exc)
+        return Response(ConversionSerializer(conversion).data)
+
+
+class ElectionSerializer(serializers.Serializer):
+    offering = serializers.PrimaryKeyRelatedField(queryset=Offering.objects.all())
+    received_on = serializers.DateField()
+    certificate_names = serializers.CharField()
+    address = serializers.CharField()
+    tax_id = serializers.CharField(write_only=True, max_length=40)
+
+
+class NoteElectionCreate(generics.GenericAPIView):
+    """A Notice of Election (Exhibit A) for a note → its conversion."""
+
+    serializer_class = ElectionSerializer
+
+    @extend_schema(request=ElectionSerializer, responses={201: ConversionSerializer})
+    def post(self, request, note_id):
+        note = get_object_or_404(Note, pk=note_id)
+        serializer = ElectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            conversion = services.election_record(
+                note=note, recorded_by=request.user, **serializer.validated_data
+            )
+        except (DjangoValidationError, NoteStateConflict) as exc:
+            return _conflict_or_400(exc)
+        return Response(ConversionSerializer(conversion).data, status=status.HTTP_201_CREATED)
