@@ -200,10 +200,53 @@ def demo_servicing_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
         # Beaufort Coastal has not paid September or October 2026.
         through = date(2026, 8, 31) if note.number == "RLS26-003" else date(2026, 10, 31)
         _pay_interest_monthly(note, through=through, method="wire", ref="RLS-WIRE")
+    demo_conversions_load(ats_notes, rls_notes)
     if not ServicingRun.objects.filter(trigger="demo").exists():
         transaction.on_commit(
             lambda: servicing_run_start(as_of=timezone.localdate(), trigger="demo")
         )
+
+
+def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]], what: str):
+    from offerings.models import Offering
+    from offerings.services import offering_record
+
+    existing = Offering.objects.filter(issuer=issuer, closing_date=closing).first()
+    return existing or offering_record(
+        issuer=issuer, kind="pipe", closing_date=closing, gross_proceeds=Decimal(gross),
+        sales=[{"shares": n, "price_per_share": Decimal(p)} for n, p in sales],
+        description=what,
+    )
+
+
+def demo_conversions_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
+    """The 2006 story's end: a $3.5M PIPE opens the voluntary window, one holder elects,
+    then a $5.11M PIPE converts every note still outstanding. The 2026 series has a
+    $3.2M PIPE this month, so its §6.1 notices are due now."""
+    from offerings.models import Conversion
+    from offerings.services import election_record
+
+    ats = ats_notes[0].series.issuer
+    voluntary = _offering(
+        ats, closing=date(2007, 11, 16), gross="3500000.00", sales=[(1_400_000, "2.50")],
+        what="Private placement of Common Stock (PIPE), first closing",
+    )
+    sonoma = ats_notes[1]
+    if not Conversion.objects.filter(note=sonoma).exists():
+        election_record(
+            note=sonoma, offering=voluntary, received_on=date(2008, 1, 15),
+            certificate_names="Sonoma Valley Capital Partners, L.P.",
+            address="145 W Napa St, Suite 200, Sonoma, CA 95476", tax_id="68-0412297",
+        )
+    _offering(
+        ats, closing=date(2008, 5, 30), gross="5110000.00",
+        sales=[(150_000, "2.00"), (200_000, "2.50"), (100_000, "3.10"), (1_000_000, "4.00")],
+        what="Private placement of Common Stock (PIPE), second closing",
+    )
+    _offering(
+        rls_notes[0].series.issuer, closing=date(2026, 11, 2), gross="3200000.00",
+        sales=[(800_000, "4.00")], what="Series A PIPE, initial closing",
+    )
 
 
 @transaction.atomic

@@ -25,15 +25,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Min
+from django.db import connection, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 from djmoney.money import Money
 
 from notes.domain.conversion import conversion_compute
-from notes.domain.interest import effective_rate, principal_timeline
+from notes.domain.interest import balance_on, effective_rate, principal_timeline
 from notes.domain.periods import add_months
-from notes.domain.position import Allocation, allocate_interest, note_position, open_interest_months
+from notes.domain.position import Allocation, allocate_interest, open_interest_months
 from notes.models import (
     Note,
     NoteSeries,
@@ -440,6 +440,11 @@ def conversion_trigger_process(*, trigger_id: int) -> str:
             trigger = ConversionTrigger.objects.select_for_update().get(pk=trigger_id)
             if trigger.status == TriggerStatus.DONE:
                 return trigger.outcome
+            # Check foreign keys as rows are written rather than at commit: the audit
+            # trigger on each converted note would otherwise rescan every pending
+            # deferred check, which makes converting a large series quadratic.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             outcome = _trigger_carry_out(trigger)
             trigger.status, trigger.outcome = TriggerStatus.DONE, outcome
             trigger.processed_at, trigger.attempts = timezone.now(), trigger.attempts + 1
@@ -515,8 +520,15 @@ def _active_notes(series: NoteSeries, day: date) -> list[Note]:
 
 
 def _voluntary_notices_oblige(series: NoteSeries, offering: Offering) -> int:
-    notes = _active_notes(series, offering.closing_date)
-    due_by = offering.closing_date + timedelta(days=series.notice_days)
+    """§6.1: notice to the holder of every note outstanding on the closing date."""
+    closing = offering.closing_date
+    notes = (
+        Note.objects.filter(series=series, issue_date__lte=closing)
+        .filter(Q(status__in=ACTIVE) | Q(ended_on__gt=closing))
+        .select_related("holder")
+        .order_by("pk")
+    )
+    due_by = closing + timedelta(days=series.notice_days)
     created = NoticeObligation.objects.bulk_create(
         [
             NoticeObligation(
@@ -588,11 +600,11 @@ def notes_convert(
             "issue_date": note.issue_date,
             "allocations": allocations.get(note.pk, ()),
         }
-        position = note_position(due_day=series.interest_due_day, as_of=conversion_date, **facts)
-        principal = position.outstanding_principal if conversion_date >= note.issue_date else 0
-        # The principal converted is the balance accruing on the day (before any
-        # payment of that day would reduce it, there is none on a converted note).
-        interest = position.accrued_unpaid_interest
+        # One pass over the note's months gives both the interest to convert and the
+        # months it settles (oldest first).
+        open_months = open_interest_months(as_of=conversion_date, **facts)
+        principal = balance_on(timeline, conversion_date + timedelta(days=1))
+        interest = sum((amount for _, amount in open_months), Decimal("0.00"))
         conversion = Conversion(
             note=note,
             trigger=kind,
@@ -623,7 +635,6 @@ def notes_convert(
                 )
             )
         if interest:
-            open_months = open_interest_months(as_of=conversion_date, **facts)
             payments.append(
                 Payment(
                     note=note,

@@ -1,9 +1,12 @@
+from datetime import date
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from holders.models import Holder, HolderAddress
-from notes.models import Issuer, Note, NoteSeries
+from notes.models import InterestStatement, Issuer, Note, NoteSeries, Payment, ServicingRun
+from offerings.models import Conversion, NoticeObligation, Offering
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +20,20 @@ def _snapshot():
         list(Note.objects.values_list("number", "principal", "issue_date").order_by("number")),
         get_user_model().objects.count(),
         Note.pgh_event_model.objects.count(),
+        Payment.objects.count(),
+        InterestStatement.objects.count(),
+        ServicingRun.objects.count(),
+        list(Conversion.objects.values_list("note__number", "shares", "cash_in_lieu")),
+        Offering.objects.count(),
     )
 
 
-def test_demo_loader_is_idempotent(capsys):
-    call_command("demo_load")
+def test_demo_loader_is_idempotent(capsys, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load")
     first = _snapshot()
-    call_command("demo_load")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load")
     assert _snapshot() == first
     out = capsys.readouterr().out
     assert "finance" in out and "auditor" in out and "holder" in out and "admin" in out
@@ -55,3 +65,22 @@ def test_demo_logins_have_their_roles():
     assert users.get(username="auditor").groups.filter(name="Auditor").exists()
     assert users.get(username="admin").is_superuser
     assert Holder.objects.get(user__username="holder").notes.exists()
+
+
+def test_demo_tells_the_2006_story_to_its_end(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-users")
+    ats = Note.objects.filter(series__issuer__name="American TonerServ Corp.")
+    assert set(ats.values_list("status", flat=True)) == {"converted", "repaid"}
+    elected = Conversion.objects.get(trigger="voluntary")
+    assert (elected.note.number, str(elected.conversion_price)) == ("ATS06-002", "2.500000")
+    automatic = Conversion.objects.filter(trigger="qualified_offering")
+    assert automatic.count() == 7
+    assert {str(c.conversion_price) for c in automatic} == {"2.412451"}
+    # Statements stop at each conversion: nothing after May 2008 for the 2006 series.
+    latest = InterestStatement.objects.filter(note__in=ats).order_by("-period_start").first()
+    assert latest.period_start == date(2008, 4, 1)
+    # The 2026 series is live: §6.1 notices are due this month, some interest is past due.
+    live = NoticeObligation.objects.filter(note__series__issuer__name__startswith="Redwood")
+    assert live.count() == 4
+    assert ServicingRun.objects.get(trigger="demo").past_due_statements > 0
