@@ -25,5 +25,11 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --no-header -q -o requirements.txt
 
+bench-month-end: install
+	$(PY) bench/month_end.py
+
+bench-conversion: install
+	$(PY) bench/conversion.py
+
 compose-check:
 	docker-compose -f docker-compose.yml config -q

@@ -390,6 +390,10 @@ class ServicingRunViewSet(CreateListRetrieveViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The daily cycle also carries out conversion triggers a broker outage left.
+        from offerings.services import conversion_triggers_process_pending
+
+        conversion_triggers_process_pending()
         run = servicing.servicing_run_start(
             as_of=serializer.validated_data["as_of"], trigger="api", requested_by=request.user
         )
