@@ -169,6 +169,26 @@ def status_on(note: Note, as_of: date) -> str:
     return note.status
 
 
+def _conversion_summary(note: Note, as_of: date) -> dict | None:
+    """What the note became, once converted (as of its conversion date)."""
+    conversion = getattr(note, "conversion", None) if note.status == "converted" else None
+    if conversion is None or as_of < conversion.conversion_date:
+        return None
+    price = conversion.conversion_price
+    return {
+        "id": conversion.pk,
+        "conversion_date": conversion.conversion_date.isoformat(),
+        "trigger": conversion.trigger,
+        "status": conversion.status,
+        "note_amount": f"{conversion.note_amount:.2f}",
+        "conversion_price": None if price is None else RateField().to_representation(price),
+        "shares": conversion.shares,
+        "cash_in_lieu": None
+        if conversion.cash_in_lieu is None
+        else f"{conversion.cash_in_lieu:.2f}",
+    }
+
+
 class PositionSerializer(serializers.Serializer):
     note = serializers.IntegerField()
     as_of = serializers.DateField()
@@ -181,6 +201,7 @@ class PositionSerializer(serializers.Serializer):
     rate = RateField()
     rate_basis = serializers.CharField()
     day_count = serializers.CharField()
+    conversion = serializers.DictField(allow_null=True)
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -277,6 +298,7 @@ class NoteMoneyViews:
             "rate": facts.rate,
             "rate_basis": facts.rate_basis,
             "day_count": note.series.day_count,
+            "conversion": _conversion_summary(note, as_of),
         }
         return Response(PositionSerializer(data).data)
 

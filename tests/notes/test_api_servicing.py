@@ -20,7 +20,7 @@ def note():
 def test_position_as_of_a_day(finance_api, note):
     body = finance_api.get(f"/api/v1/notes/{note.pk}/position/?as_of=2006-08-16").json()
     assert body == {
-        "note": note.pk, "as_of": "2006-08-16", "currency": "USD",
+        "note": note.pk, "as_of": "2006-08-16", "currency": "USD", "conversion": None,
         "outstanding_principal": "250000.00",
         "accrued_unpaid_interest": "1917.81",  # 821.92 + 16 days of August (1,095.89)
         "note_amount": "251917.81", "past_due_interest": "821.92",

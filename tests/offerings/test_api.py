@@ -52,6 +52,10 @@ def test_pipe_sets_the_example_price_and_converts(finance_api, note,
     assert series_filter["count"] == 1
     position = finance_api.get(f"/api/v1/notes/{note.pk}/position/?as_of=2007-08-01").json()
     assert (position["status"], position["note_amount"]) == ("converted", "0.00")
+    assert position["conversion"]["shares"] == 114020
+    assert position["conversion"]["note_amount"] == "275068.49"
+    before = finance_api.get(f"/api/v1/notes/{note.pk}/position/?as_of=2007-07-19").json()
+    assert (before["status"], before["conversion"]) == ("outstanding", None)
 
 
 def test_offering_refusals_are_400_and_record_nothing(finance_api, note):
