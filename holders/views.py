@@ -2,9 +2,11 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from holders import selectors
+from notes.selectors import note_money_read
 
 
 class PortalHomeView(LoginRequiredMixin, TemplateView):
@@ -19,6 +21,8 @@ class PortalHomeView(LoginRequiredMixin, TemplateView):
 
 
 class PortalNoteView(LoginRequiredMixin, TemplateView):
+    """The holder's own note: its position today and its statements, nothing to change."""
+
     template_name = "holders/portal_note.html"
 
     def get_context_data(self, **kwargs):
@@ -26,5 +30,7 @@ class PortalNoteView(LoginRequiredMixin, TemplateView):
         holder = selectors.holder_for_user(self.request.user)
         ctx["holder"] = holder
         # Another holder's note is a 404, not a 403: its existence is not disclosed.
-        ctx["note"] = get_object_or_404(selectors.holder_notes(holder), pk=kwargs["pk"])
+        note = get_object_or_404(selectors.holder_notes(holder), pk=kwargs["pk"])
+        ctx["note"] = note
+        ctx["money"] = note_money_read(note=note, as_of=timezone.localdate())
         return ctx

@@ -20,7 +20,6 @@ from notes.models import (
     Issuer,
     Note,
     NoteSeries,
-    NoteStatus,
     Payment,
     PaymentAllocation,
     PaymentMethod,
@@ -162,13 +161,6 @@ def _as_of(request) -> date:
         raise serializers.ValidationError({"as_of": ["Use a date as YYYY-MM-DD."]}) from exc
 
 
-def status_on(note: Note, as_of: date) -> str:
-    """The note's status at the end of a day: repaid or converted only from that day on."""
-    if note.ended_on is not None and as_of < note.ended_on:
-        return NoteStatus.OUTSTANDING
-    return note.status
-
-
 def _conversion_summary(note: Note, as_of: date) -> dict | None:
     """What the note became, once converted (as of its conversion date)."""
     conversion = getattr(note, "conversion", None) if note.status == "converted" else None
@@ -294,7 +286,7 @@ class NoteMoneyViews:
             "accrued_unpaid_interest": position.accrued_unpaid_interest,
             "note_amount": position.note_amount,
             "past_due_interest": position.past_due_interest,
-            "status": status_on(note, as_of),
+            "status": selectors.note_status_on(note, as_of),
             "rate": facts.rate,
             "rate_basis": facts.rate_basis,
             "day_count": note.series.day_count,

@@ -20,6 +20,7 @@ from notes.models import (
     InterestStatement,
     Note,
     NoteSeries,
+    NoteStatus,
     Payment,
     PaymentAllocation,
     PaymentKind,
@@ -144,4 +145,64 @@ def statement_status(statement: InterestStatement, paid_amount: Decimal, as_of: 
 def payment_list() -> QuerySet[Payment]:
     return Payment.objects.select_related("note", "note__series", "reverses").order_by(
         "-paid_on", "-id"
+    )
+
+
+# --- Reads shared by the staff note page, the holder portal and the API -----------
+
+
+@dataclass(frozen=True)
+class NoteMoney:
+    """A note's money as of a day: its position and the statements issued by then."""
+
+    as_of: date
+    currency: str
+    position: Position
+    status: str
+    status_label: str
+    rate: Decimal
+    rate_basis: str
+    day_count: str
+    statements: list[InterestStatement]
+
+    @property
+    def rate_percent(self) -> Decimal:
+        return self.rate * 100
+
+
+def note_status_on(note: Note, as_of: date) -> str:
+    """The note's status at the end of a day: repaid or converted only from that day on."""
+    if note.ended_on is not None and as_of < note.ended_on:
+        return NoteStatus.OUTSTANDING
+    return note.status
+
+
+def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
+    """Position and statements as of a day, in three queries whatever the note's age.
+
+    As of D the statements are those whose month ended before D (the selector's
+    rule); the interest of later months is in the accrued figure only.
+    """
+    facts = note_facts_get(note=note)
+    status = note_status_on(note, as_of)
+    return NoteMoney(
+        as_of=as_of,
+        currency=note.currency,
+        position=facts.position(as_of),
+        status=status,
+        status_label=NoteStatus(status).label,
+        rate=facts.rate,
+        rate_basis=facts.rate_basis,
+        day_count=note.series.day_count,
+        statements=statement_list_with_status(note=note, as_of=as_of),
+    )
+
+
+def note_payments(note: Note) -> list[Payment]:
+    """The note's payments, newest first, with allocations and reversal links (two queries)."""
+    return list(
+        payment_list()
+        .filter(note=note)
+        .select_related("reversed_by")
+        .prefetch_related("allocations")
     )

@@ -6,4 +6,16 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("series/<int:pk>/", views.SeriesDetailView.as_view(), name="series-detail"),
     path("notes/<int:pk>/", views.NoteDetailView.as_view(), name="note-detail"),
+    path(
+        "notes/<int:pk>/payments/", views.PaymentRecordView.as_view(), name="note-payment-record"
+    ),
+    path(
+        "payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"
+    ),
+    path("servicing/", views.ServicingView.as_view(), name="servicing"),
+    path(
+        "servicing/runs/<int:pk>/",
+        views.ServicingRunDetailView.as_view(),
+        name="servicing-run-detail",
+    ),
 ]

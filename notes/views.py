@@ -1,15 +1,45 @@
-"""Staff pages: the register at a glance, a series, a note."""
+"""Staff pages: the register, a series, a note with its money, and the servicing cycle.
+
+Every figure on these pages comes from the selectors and the domain core; a
+view only parses input, calls one service for a write, and chooses what to
+render. Finance may write; Auditors see the same pages without the forms and
+get 403 if they POST anyway. htmx requests get the page's fragment
+(`page.html#fragment`); without JavaScript the same URLs serve whole pages.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import TemplateView
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
 
 from notes import selectors
-from notes.permissions import is_staff_reader
+from notes.forms import AsOfForm, PaymentForm, PaymentReverseForm, ServicingRunStartForm
+from notes.models import (
+    Note,
+    NoteStatus,
+    Payment,
+    RunStatus,
+    ServicingRun,
+)
+from notes.permissions import is_finance, is_staff_reader
+from notes.services.payments import (
+    IdempotencyConflict,
+    NoteStateConflict,
+    payment_record,
+    payment_reverse,
+)
+from notes.services.servicing import servicing_run_start
+
+ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+UNFINISHED_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class StaffPageMixin(LoginRequiredMixin):
@@ -22,6 +52,39 @@ class StaffPageMixin(LoginRequiredMixin):
                 return redirect("portal-home")
             raise PermissionDenied("NoteDesk staff pages are for Finance and Auditors.")
         return super().dispatch(request, *args, **kwargs)
+
+
+def finance_required(request) -> None:
+    """Writes are Finance's: Auditors (and anyone else) get 403."""
+    if not is_finance(request.user):
+        raise PermissionDenied("Only Finance staff may change records; Auditors may read them.")
+
+
+def htmx_fragment_wanted(request) -> bool:
+    """An htmx swap asks for the fragment; a history restore needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def render_page_or_fragment(request, template: str, fragment: str, context: dict, **kwargs):
+    """The whole page, or `template#fragment` for an htmx request; cached apart by header."""
+    name = f"{template}#{fragment}" if htmx_fragment_wanted(request) else template
+    response = TemplateResponse(request, name, context, **kwargs)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def service_errors_to_form(form, exc: ValidationError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Register ------------------------------------------------------------------------
 
 
 class HomeView(StaffPageMixin, TemplateView):
@@ -47,12 +110,194 @@ class SeriesDetailView(StaffPageMixin, TemplateView):
         return ctx
 
 
-class NoteDetailView(StaffPageMixin, TemplateView):
-    template_name = "notes/note_detail.html"
+# --- A note: position, statements, payments ------------------------------------------
+
+
+def note_detail_response(request, note: Note, *, payment_form: PaymentForm | None = None):
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = as_of_form.as_of_or_today()
+    finance = is_finance(request.user)
+    if finance and payment_form is None and note.status in ACTIVE_STATUSES:
+        payment_form = PaymentForm()
+    context = {
+        "note": note,
+        "as_of_form": as_of_form,
+        "money": selectors.note_money_read(note=note, as_of=as_of),
+        "payments": selectors.note_payments(note),
+        "payment_form": payment_form if finance else None,
+        "can_write": finance,
+    }
+    return render_page_or_fragment(request, "notes/note_detail.html", "as-of-panel", context)
+
+
+def note_get(pk: int) -> Note:
+    return get_object_or_404(selectors.note_list_annotated(), pk=pk)
+
+
+class NoteDetailView(StaffPageMixin, View):
+    """The note as of a day (`?as_of=`, default today); htmx swaps the as-of panel only."""
+
+    def get(self, request, pk: int):
+        return note_detail_response(request, note_get(pk))
+
+
+class PaymentRecordView(StaffPageMixin, View):
+    """POST a payment (Finance). Refusals come back on the form; success redirects (PRG)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        finance_required(request)
+        note = note_get(pk)
+        form = PaymentForm(request.POST)
+        if not form.is_valid():
+            return note_detail_response(request, note, payment_form=form)
+        data = form.cleaned_data
+        key = data["idempotency_key"]
+        replay = Payment.objects.filter(idempotency_key=key).exists()
+        try:
+            payment = payment_record(
+                note=note,
+                paid_on=data["paid_on"],
+                amount=data["amount"],
+                applies_to=data["applies_to"],
+                method=data["method"],
+                reference=data["reference"],
+                holder_consent_reference=data["holder_consent_reference"],
+                idempotency_key=key,
+                recorded_by=request.user,
+            )
+        except ValidationError as exc:  # PaymentRefused
+            service_errors_to_form(form, exc)
+            return note_detail_response(request, note, payment_form=form)
+        except NoteStateConflict as exc:
+            form.add_error(None, str(exc))
+            return note_detail_response(request, note, payment_form=form)
+        except IdempotencyConflict:
+            form.add_error(
+                None,
+                "This form was already used for a different payment; nothing was recorded. "
+                "Check the payments below, then submit again.",
+            )
+            form.renew_idempotency_key()
+            return note_detail_response(request, note, payment_form=form)
+        amount = f"{payment.amount.currency} {payment.amount.amount:,.2f}"
+        if replay:
+            messages.info(
+                request,
+                f"This payment was already recorded ({amount} on {payment.paid_on}); "
+                "it was not recorded twice.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Recorded {payment.get_applies_to_display().lower()} payment of {amount} "
+                f"on {payment.paid_on}.",
+            )
+        return redirect(f"{reverse('note-detail', args=[note.pk])}#payments")
+
+
+class PaymentReverseView(StaffPageMixin, View):
+    """Reverse a payment with a reason (Finance): a reversing entry, never an edit."""
+
+    template_name = "notes/payment_reverse.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and is_staff_reader(request.user):
+            finance_required(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def payment_get(self, pk: int) -> Payment:
+        return get_object_or_404(
+            selectors.payment_list().select_related("reversed_by").prefetch_related(
+                "allocations"
+            ),
+            pk=pk,
+        )
+
+    def render(self, request, payment: Payment, form: PaymentReverseForm):
+        return TemplateResponse(
+            request, self.template_name, {"payment": payment, "note": payment.note, "form": form}
+        )
+
+    def get(self, request, pk: int):
+        return self.render(request, self.payment_get(pk), PaymentReverseForm())
+
+    def post(self, request, pk: int):
+        payment = self.payment_get(pk)
+        form = PaymentReverseForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, payment, form)
+        try:
+            reversal = payment_reverse(
+                payment=payment, reason=form.cleaned_data["reason"], recorded_by=request.user
+            )
+        except ValidationError as exc:  # PaymentRefused
+            service_errors_to_form(form, exc)
+            return self.render(request, payment, form)
+        except NoteStateConflict as exc:
+            form.add_error(None, str(exc))
+            return self.render(request, payment, form)
+        messages.success(
+            request,
+            f"Reversed the {payment.get_applies_to_display().lower()} payment of "
+            f"{payment.amount.currency} {payment.amount.amount:,.2f} on {payment.paid_on} "
+            f"(reversal #{reversal.pk}).",
+        )
+        return redirect(f"{reverse('note-detail', args=[payment.note_id])}#payments")
+
+
+# --- Servicing -----------------------------------------------------------------------
+
+
+class ServicingView(StaffPageMixin, ListView):
+    """The servicing runs, newest first; Finance can start one as of a day."""
+
+    template_name = "notes/servicing.html"
+    context_object_name = "runs"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return ServicingRun.objects.select_related("requested_by").order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["note"] = get_object_or_404(selectors.note_list_annotated(), pk=kwargs["pk"])
+        ctx["can_write"] = is_finance(self.request.user)
+        if ctx["can_write"]:
+            ctx["start_form"] = kwargs.get("start_form") or ServicingRunStartForm()
         return ctx
 
+    def post(self, request):
+        finance_required(request)
+        form = ServicingRunStartForm(request.POST)
+        if not form.is_valid():
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(start_form=form))
+        run = servicing_run_start(
+            as_of=form.cleaned_data["as_of"], trigger="manual", requested_by=request.user
+        )
+        messages.success(request, f"Servicing run #{run.pk} as of {run.as_of} started.")
+        return redirect("servicing-run-detail", pk=run.pk)
 
+
+class ServicingRunDetailView(StaffPageMixin, DetailView):
+    """One run; its progress panel polls itself every 2 s until the run is finished."""
+
+    template_name = "notes/servicing_run_detail.html"
+    context_object_name = "run"
+
+    def get_queryset(self):
+        return ServicingRun.objects.select_related("requested_by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        run = self.object
+        ctx["polling"] = run.status in UNFINISHED_RUN_STATUSES
+        # The chunks worth a look: not done yet, or done only after a retry.
+        ctx["chunks"] = run.chunks.filter(Q(done=False) | Q(attempts__gt=1)).order_by("index")
+        return ctx
+
+    def render_to_response(self, context, **kwargs):
+        return render_page_or_fragment(
+            self.request, self.template_name, "progress", context, **kwargs
+        )

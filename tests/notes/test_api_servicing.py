@@ -34,7 +34,9 @@ def test_position_refuses_a_bad_date(finance_api, note):
     assert "as_of" in response.json()
 
 
-def test_statements_with_paid_amount_and_status(finance_api, note, django_capture_on_commit_callbacks):
+def test_statements_with_paid_amount_and_status(
+    finance_api, note, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         servicing.servicing_run_start(as_of=date(2006, 10, 1))
     finance_api.post("/api/v1/payments/", {

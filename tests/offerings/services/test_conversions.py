@@ -99,7 +99,8 @@ def test_hand_checked_note_amount(committed, series):
 def test_after_conversion_the_note_stops_accruing_and_statements_end(committed, series, note):
     pipe(committed, series, D("5000000.00"), closing=date(2006, 9, 10))
     statements_generate(id_from=note.pk, id_to=note.pk, as_of=date(2007, 1, 1), run_id=None)
-    periods = list(InterestStatement.objects.filter(note=note).values_list("period_start", flat=True))
+    statements = InterestStatement.objects.filter(note=note)
+    periods = list(statements.values_list("period_start", flat=True))
     assert periods == [date(2006, 7, 20), date(2006, 8, 1)]  # no September statement
     position = note_position_get(note=note, as_of=date(2007, 1, 1))
     assert (position.outstanding_principal, position.accrued_unpaid_interest) == (0, 0)

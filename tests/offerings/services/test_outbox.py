@@ -33,9 +33,11 @@ def test_broker_unreachable_at_record_time_loses_nothing(django_capture_on_commi
     series = SeriesFactory()
     notes = [NoteFactory(series=series, issue_date=date(2006, 7, 20)) for _ in range(3)]
     unreachable = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-    with mock.patch.object(conversion_trigger_task, "delay", side_effect=unreachable):
-        with django_capture_on_commit_callbacks(execute=True):
-            offering = record(series)
+    with (
+        mock.patch.object(conversion_trigger_task, "delay", side_effect=unreachable),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        offering = record(series)
     # The offering is recorded, its trigger waits, nothing has converted yet.
     assert Offering.objects.filter(pk=offering.pk).exists()
     trigger = ConversionTrigger.objects.get()
@@ -80,7 +82,7 @@ def test_task_delivered_twice_converts_once(django_capture_on_commit_callbacks):
         record(series)
     trigger = ConversionTrigger.objects.get()
     first = Conversion.objects.get()
-    outcome = conversion_trigger_task.delay(trigger.pk).get()
+    outcome = conversion_trigger_task.apply(args=[trigger.pk]).get()
     assert "1 notes converted" in outcome
     assert Conversion.objects.get() == first
     assert first.note.payments.filter(method="conversion").count() == 2

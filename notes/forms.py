@@ -1,0 +1,105 @@
+"""Staff forms: input parsing only. The rules live in the services they feed.
+
+A form checks that a value is a date, an amount in cents, a known choice;
+whether the payment is allowed (§4, overpayment, note state) is for
+`payment_record` / `payment_reverse` to say, and the view shows what they say.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from notes.models import PaymentKind, PaymentMethod
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def idempotency_key_new() -> str:
+    return str(uuid.uuid4())
+
+
+class AsOfForm(forms.Form):
+    """The day a position is asked for (GET `?as_of=`); today when absent."""
+
+    as_of = forms.DateField(required=False, widget=DATE_INPUT, label="As of")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("as_of", timezone.localdate())
+
+    def as_of_or_today(self):
+        if self.is_valid() and self.cleaned_data["as_of"]:
+            return self.cleaned_data["as_of"]
+        return timezone.localdate()
+
+
+class PaymentForm(forms.Form):
+    """A payment as staff enter it; one idempotency key per rendered form.
+
+    The key is a hidden field generated when the form is rendered unbound, so
+    a double click or a browser re-POST of the same rendered form records one
+    payment (the service returns the first).
+    """
+
+    paid_on = forms.DateField(widget=DATE_INPUT, label="Paid on")
+    amount = forms.DecimalField(max_digits=16, decimal_places=2)
+    applies_to = forms.ChoiceField(choices=PaymentKind.choices, label="Applies to")
+    # Only how money actually goes out; reversals and conversions are made by their services.
+    method = forms.ChoiceField(
+        choices=[(m.value, m.label) for m in (PaymentMethod.CHECK, PaymentMethod.WIRE,
+                                              PaymentMethod.ACH)]
+    )
+    reference = forms.CharField(
+        max_length=100, required=False, help_text="Check number or wire reference."
+    )
+    holder_consent_reference = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Holder consent reference",
+        help_text="Needed for principal before maturity (§4): the holder's written consent.",
+    )
+    idempotency_key = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", idempotency_key_new())
+            self.initial.setdefault("paid_on", timezone.localdate())
+            self.initial.setdefault("applies_to", PaymentKind.INTEREST)
+            self.initial.setdefault("method", PaymentMethod.CHECK)
+
+    def renew_idempotency_key(self) -> None:
+        """Give a re-rendered bound form a fresh key (its old one is spent)."""
+        data = self.data.copy()
+        data[self.add_prefix("idempotency_key")] = idempotency_key_new()
+        self.data = data
+
+
+class PaymentReverseForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the payment is reversed; kept with the reversing entry.",
+    )
+
+
+class ServicingRunStartForm(forms.Form):
+    as_of = forms.DateField(widget=DATE_INPUT, label="As of")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("as_of", timezone.localdate())
+
+    def clean_as_of(self):
+        # Statements are append-only: a run dated in the future would issue
+        # statements for months that have not ended, and nothing could undo it.
+        as_of = self.cleaned_data["as_of"]
+        today = timezone.localdate()
+        if as_of > today:
+            raise ValidationError(f"A run cannot be dated after today ({today}).")
+        return as_of
