@@ -48,5 +48,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include(api_v1)),
     path("portal/", include("holders.urls")),
+    path("offerings/", include("offerings.urls")),
     path("", include("notes.urls")),
 ]

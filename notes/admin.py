@@ -98,3 +98,4 @@ class NoteAdmin(AuditLinkMixin, admin.ModelAdmin):
         if not change:
             obj.maturity_date = maturity_date(obj.issue_date, obj.series.term_months)
         super().save_model(request, obj, form, change)
+from notes import admin_money  # noqa: E402,F401

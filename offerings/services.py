@@ -480,7 +480,7 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> str:
                     price=price,
                     offering=offering,
                 )
-                results.append(f"{series.name}: {len(converted)} notes converted ({kind})")
+                results.append(f"{series.name}: {_notes_phrase(len(converted))} converted ({kind})")
             elif qualifies_voluntary(offering.kind, gross, thresholds):
                 count = _voluntary_notices_oblige(series, offering)
                 results.append(f"{series.name}: voluntary window opened; {count} §6.1 notices due")
@@ -503,11 +503,15 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> str:
                     event=event,
                 )
                 results.append(
-                    f"{series.name}: {len(converted)} notes converted (change of control)"
+                    f"{series.name}: {_notes_phrase(len(converted))} converted (change of control)"
                 )
             else:
                 results.append(f"{series.name}: no change of control")
     return "; ".join(results) or "The issuer has no note series."
+
+
+def _notes_phrase(count: int) -> str:
+    return f"{count} note" if count == 1 else f"{count} notes"
 
 
 def _active_notes(series: NoteSeries, day: date) -> list[Note]:

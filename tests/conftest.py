@@ -61,3 +61,13 @@ def finance_api(finance_user):
 @pytest.fixture
 def auditor_api(auditor_user):
     return _api(auditor_user)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Tasks run in-process from several threads can leave Celery's "inside a task"
+    flag set for the thread that ran them; reset it so a later `.get()` is allowed."""
+    from celery import _state
+
+    _state._set_task_join_will_block(False)
+    yield

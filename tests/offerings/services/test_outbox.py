@@ -83,7 +83,7 @@ def test_task_delivered_twice_converts_once(django_capture_on_commit_callbacks):
     trigger = ConversionTrigger.objects.get()
     first = Conversion.objects.get()
     outcome = conversion_trigger_task.apply(args=[trigger.pk]).get()
-    assert "1 notes converted" in outcome
+    assert "1 note converted" in outcome
     assert Conversion.objects.get() == first
     assert first.note.payments.filter(method="conversion").count() == 2
 

@@ -1,0 +1,98 @@
+"""Admin views of the money facts: statements, payments with allocations, servicing runs.
+
+Statements, payments and allocations are append-only (a database trigger
+refuses updates and deletes; corrections are reversing payments made through
+`payment_reverse`). Servicing runs are started from the Servicing page and
+record what the cycle did. So every admin here is read-only: list, filter,
+look — never add, change or delete.
+"""
+
+from django.contrib import admin
+
+from notes.models import (
+    InterestStatement,
+    Payment,
+    PaymentAllocation,
+    ServicingChunk,
+    ServicingRun,
+)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InterestStatement)
+class InterestStatementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "note", "period_start", "period_end", "days", "amount", "due_date", "servicing_run",
+    ]
+    list_filter = ["note__series", "day_count"]
+    list_select_related = ["note", "servicing_run"]
+    search_fields = ["note__number", "note__holder__name"]
+    date_hierarchy = "period_start"
+    fields = [
+        "note", "period_start", "period_end", "days", "amount", "rate", "day_count",
+        "due_date", "calculation", "servicing_run", "created_at",
+    ]
+    readonly_fields = fields
+
+
+class PaymentAllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PaymentAllocation
+    fk_name = "payment"
+    fields = ["period_start", "amount", "paid_on"]
+    readonly_fields = fields
+    ordering = ["period_start"]
+    extra = 0
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id", "note", "paid_on", "applies_to", "amount", "method", "reference", "reverses",
+    ]
+    list_filter = ["applies_to", "method", "note__series"]
+    list_select_related = ["note"]
+    search_fields = ["note__number", "note__holder__name", "reference"]
+    date_hierarchy = "paid_on"
+    inlines = [PaymentAllocationInline]
+    fields = [
+        "note", "paid_on", "amount", "applies_to", "method", "reference", "mailed_to",
+        "holder_consent_reference", "reverses", "reason", "idempotency_key", "recorded_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+class ServicingChunkInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServicingChunk
+    fields = ["index", "id_from", "id_to", "done", "statements_created", "attempts",
+              "finished_at"]
+    readonly_fields = fields
+    ordering = ["index"]
+    extra = 0
+
+
+@admin.register(ServicingRun)
+class ServicingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id", "as_of", "trigger", "status", "progress", "notes_count", "statements_created",
+        "past_due_statements", "created_at", "finished_at",
+    ]
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "as_of"
+    inlines = [ServicingChunkInline]
+    fields = [
+        "as_of", "status", "trigger", "chunks_total", "chunks_done", "notes_count",
+        "statements_created", "past_due_statements", "error", "requested_by", "created_at",
+        "started_at", "finished_at",
+    ]
+    readonly_fields = fields
