@@ -9,10 +9,16 @@ from notes.models import Note
 
 
 class HolderAddressInline(admin.TabularInline):
+    """Address history is add-only: a move is a new address from its date (§12)."""
+
     model = HolderAddress
     extra = 0
     fields = ["effective_from", "line1", "line2", "city", "region", "postal_code", "country"]
     ordering = ["-effective_from"]
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class HolderNoteInline(admin.TabularInline):
@@ -66,6 +72,12 @@ class HolderAdmin(AuditLinkMixin, admin.ModelAdmin):
 
 @admin.register(HolderAddress)
 class HolderAddressAdmin(AuditLinkMixin, admin.ModelAdmin):
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["holder", "effective_from", "line1", "city", "region", "country"]
     list_filter = ["country", "region"]
     search_fields = ["holder__name", "line1", "city"]

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from notes.domain.periods import maturity_date
 from notes.models import Issuer, Note, NoteSeries
 
 
@@ -57,6 +56,16 @@ class NoteSeriesAdmin(AuditLinkMixin, admin.ModelAdmin):
     search_fields = ["name", "issuer__name"]
     readonly_fields = ["effective_rate", "rate_basis", "audit_trail"]
     inlines = [NoteInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.notes.exists():
+            # Terms of issued notes are the contract: changing them here would
+            # recompute positions at new terms while statements and conversions
+            # keep the old ones. Amendments (§9) are the way to change them.
+            fields += [f.name for f in NoteSeries._meta.concrete_fields if f.editable]
+        return fields
+
     fieldsets = [
         (None, {"fields": ["issuer", "name", "currency", "agreement_date"]}),
         ("Interest (§2)", {"fields": [
@@ -90,12 +99,13 @@ class NoteAdmin(AuditLinkMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            # Terms of an issued note are facts; status moves through services.
-            fields += ["series", "principal", "issue_date", "status"]
+            # Terms of an issued note are facts; status moves through services, and
+            # the registered holder changes only by a transfer (§10).
+            fields += ["series", "holder", "principal", "issue_date", "status"]
         return fields
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.maturity_date = maturity_date(obj.issue_date, obj.series.term_months)
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        # Notes are recorded through the register (note_create checks currency and
+        # numbering); the admin reads and annotates them.
+        return False
 from notes import admin_money  # noqa: E402,F401

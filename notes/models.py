@@ -152,6 +152,10 @@ class NoteStatus(models.TextChoices):
     REPAID = "repaid", "Repaid"
 
 
+# Notes that still accrue, may be paid, and may convert (§5: "outstanding or accelerated").
+ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+
+
 @audited()
 class Note(models.Model):
     series = models.ForeignKey(NoteSeries, on_delete=models.PROTECT, related_name="notes")

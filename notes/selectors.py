@@ -130,11 +130,24 @@ def statement_list_with_status(*, note: Note, as_of: date) -> list[InterestState
         .order_by("period_start")
     )
     for statement in statements:
-        statement.status = statement_status(statement, statement.paid_amount, as_of)
+        statement.status = statement_status(
+            statement, statement.paid_amount, as_of, ended_on=note.ended_on
+        )
     return statements
 
 
-def statement_status(statement: InterestStatement, paid_amount: Decimal, as_of: date) -> str:
+def statement_status(
+    statement: InterestStatement, paid_amount: Decimal, as_of: date, ended_on: date | None = None
+) -> str:
+    """`paid`, `past_due` or `open`; `superseded` for the month the note ended in.
+
+    A statement issued for a month in which the note was later (but with an
+    earlier date) converted or repaid should not exist (SPEC: that month's
+    interest is part of the Note Amount or the payoff). It cannot be deleted, so
+    it is shown as superseded and never counts as past due.
+    """
+    if ended_on is not None and statement.period_end >= ended_on and as_of >= ended_on:
+        return "superseded"
     if paid_amount >= statement.amount.amount:
         return "paid"
     if as_of > statement.due_date:

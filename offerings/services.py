@@ -35,6 +35,7 @@ from notes.domain.interest import balance_on, effective_rate, principal_timeline
 from notes.domain.periods import add_months
 from notes.domain.position import Allocation, allocate_interest, open_interest_months
 from notes.models import (
+    ACTIVE_STATUSES,
     Note,
     NoteSeries,
     NoteStatus,
@@ -74,7 +75,7 @@ from offerings.models import (
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+ACTIVE = ACTIVE_STATUSES
 CONTRACT_TRANCHE = Decimal("1000000.00")
 
 
@@ -390,7 +391,13 @@ def conversion_triggers_process_pending() -> int:
     for pk in ConversionTrigger.objects.filter(status=TriggerStatus.PENDING).values_list(
         "pk", flat=True
     ):
-        conversion_trigger_process(trigger_id=pk)
+        try:
+            conversion_trigger_process(trigger_id=pk)
+        except Exception:
+            # Recorded on the trigger (last_error); the others, and the rest of the
+            # daily cycle, go on.
+            logger.exception("conversion trigger %s failed", pk)
+            continue
         done += 1
     return done
 
@@ -445,10 +452,13 @@ def conversion_trigger_process(*, trigger_id: int) -> str:
             # deferred check, which makes converting a large series quadratic.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            outcome = _trigger_carry_out(trigger)
-            trigger.status, trigger.outcome = TriggerStatus.DONE, outcome
-            trigger.processed_at, trigger.attempts = timezone.now(), trigger.attempts + 1
-            trigger.last_error = ""
+            outcome, waiting = _trigger_carry_out(trigger)
+            # A trigger with notes still waiting stays pending: the relay and the
+            # daily cycle carry it on, converting only what is still active.
+            trigger.status = TriggerStatus.PENDING if waiting else TriggerStatus.DONE
+            trigger.outcome, trigger.attempts = outcome, trigger.attempts + 1
+            trigger.processed_at = timezone.now()
+            trigger.last_error = outcome if waiting else ""
             trigger.save()
             return outcome
     except Exception as exc:
@@ -456,10 +466,25 @@ def conversion_trigger_process(*, trigger_id: int) -> str:
         raise
 
 
-def _trigger_carry_out(trigger: ConversionTrigger) -> str:
+def _waiting_phrase(count: int, day: date) -> str:
+    if not count:
+        return ""
+    return (
+        f"; {_notes_phrase(count)} waiting: a payment dated after {day} is recorded on"
+        " it; reverse that payment and the conversion completes on the next relay"
+    )
+
+
+def _trigger_carry_out(trigger: ConversionTrigger) -> tuple[str, int]:
+    """Carry out a trigger for every series of its issuer.
+
+    Returns:
+        What was done, and how many notes could not be converted yet.
+    """
     offering, event = trigger.offering, trigger.event
     issuer = (offering or event).issuer
     results = []
+    waiting = 0
     for series in NoteSeries.objects.filter(issuer=issuer).order_by("pk"):
         thresholds = series_thresholds(series)
         if offering is not None:
@@ -473,14 +498,15 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> str:
                 else:
                     price = price_in_effect(series, day, exclude=offering)
                     kind = ConversionKind.PUBLIC_OFFERING
+                active = _active_notes(series, day)
                 converted = notes_convert(
-                    notes=_active_notes(series, day),
-                    conversion_date=day,
-                    kind=kind,
-                    price=price,
-                    offering=offering,
+                    notes=active, conversion_date=day, kind=kind, price=price, offering=offering
                 )
-                results.append(f"{series.name}: {_notes_phrase(len(converted))} converted ({kind})")
+                waiting += len(active) - len(converted)
+                results.append(
+                    f"{series.name}: {_notes_phrase(len(converted))} converted ({kind})"
+                    + _waiting_phrase(len(active) - len(converted), day)
+                )
             elif qualifies_voluntary(offering.kind, gross, thresholds):
                 count = _voluntary_notices_oblige(series, offering)
                 results.append(f"{series.name}: voluntary window opened; {count} §6.1 notices due")
@@ -495,19 +521,22 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> str:
                 related_pcts=related,
                 thresholds=thresholds,
             ):
+                active = _active_notes(series, day)
                 converted = notes_convert(
-                    notes=_active_notes(series, day),
+                    notes=active,
                     conversion_date=day,
                     kind=ConversionKind.CHANGE_OF_CONTROL,
                     price=price_in_effect(series, day),
                     event=event,
                 )
+                waiting += len(active) - len(converted)
                 results.append(
                     f"{series.name}: {_notes_phrase(len(converted))} converted (change of control)"
+                    + _waiting_phrase(len(active) - len(converted), day)
                 )
             else:
                 results.append(f"{series.name}: no change of control")
-    return "; ".join(results) or "The issuer has no note series."
+    return "; ".join(results) or "The issuer has no note series.", waiting
 
 
 def _notes_phrase(count: int) -> str:
@@ -576,6 +605,10 @@ def notes_convert(
     statements, position and ledger all show it converted; the note stops
     accruing after that day.
     """
+    if not notes:
+        return []
+    blocked = notes_with_payments_after(notes, conversion_date)
+    notes = [n for n in notes if n.pk not in blocked]
     if not notes:
         return []
     ids = [n.pk for n in notes]
@@ -675,6 +708,23 @@ def notes_convert(
     return created
 
 
+def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:
+    """Notes with a payment still standing dated after a conversion date.
+
+    The Note Amount is what is outstanding and unpaid on the conversion date; a
+    payment dated later (recorded before the conversion was) would be counted
+    twice. Such a note waits until that payment is reversed.
+    """
+    return set(
+        Payment.objects.filter(
+            note_id__in=[n.pk for n in notes],
+            paid_on__gt=day,
+            reverses__isnull=True,
+            reversed_by__isnull=True,
+        ).values_list("note_id", flat=True)
+    )
+
+
 def _figures_apply(conversion: Conversion, price: Decimal, cash_days: int) -> None:
     figures = conversion_compute(
         principal=conversion.principal_converted,
@@ -769,6 +819,18 @@ def election_record(
                     )
                 }
             )
+        if qualifies_automatic(
+            offering.kind, offering.gross_proceeds.amount, series_thresholds(series)
+        ):
+            raise ValidationError(
+                {
+                    "offering": (
+                        "That offering is a $5 Million Qualified Offering: it converts every"
+                        " outstanding note automatically on its closing date (§5.2); no"
+                        " election applies."
+                    )
+                }
+            )
         opens, closes = voluntary_window(offering, series)
         if not opens <= received_on <= closes:
             raise ValidationError(
@@ -794,6 +856,12 @@ def election_record(
         ]
         if missing:
             raise ValidationError({f: "Exhibit A requires this." for f in missing})
+        if notes_with_payments_after([note], received_on):
+            raise NoteStateConflict(
+                f"A payment dated after {received_on} is recorded on note {note.number}. The"
+                " Note Amount is what was outstanding and unpaid on the day the election was"
+                " received; reverse the later payment first."
+            )
         election = Election.objects.create(
             note=note,
             offering=offering,

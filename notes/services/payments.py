@@ -21,10 +21,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from djmoney.money import Money
 
 from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
-from notes.models import Note, NoteStatus, Payment, PaymentAllocation, PaymentKind, PaymentMethod
+from notes.models import (
+    ACTIVE_STATUSES,
+    Note,
+    NoteStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentKind,
+    PaymentMethod,
+)
 from notes.selectors import note_facts_get
 
 
@@ -40,7 +49,14 @@ class IdempotencyConflict(Exception):
     """An Idempotency-Key was reused for a different request (API: 409)."""
 
 
-ACTIVE = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+CASH_METHODS = (PaymentMethod.CHECK, PaymentMethod.WIRE, PaymentMethod.ACH)
+
+
+def latest_payment_date(note_id: int) -> date | None:
+    """The value date of the note's latest payment still standing (not reversed)."""
+    return Payment.objects.filter(
+        note_id=note_id, reverses__isnull=True, reversed_by__isnull=True
+    ).aggregate(latest=Max("paid_on"))["latest"]
 
 
 def request_fingerprint(data: dict) -> str:
@@ -134,7 +150,7 @@ def _payment_record_locked(
 ) -> Payment:
     # One payment at a time per note: the allocation reads then writes.
     note = Note.objects.select_for_update().select_related("series", "holder").get(pk=note_id)
-    if note.status not in ACTIVE:
+    if note.status not in ACTIVE_STATUSES:
         raise NoteStateConflict(
             f"Note {note.number} is {note.get_status_display().lower()}"
             f" since {note.ended_on}; no further payments can be recorded."
@@ -147,6 +163,22 @@ def _payment_record_locked(
         raise PaymentRefused({"paid_on": f"The note was issued on {note.issue_date}."})
     if applies_to not in PaymentKind.values:
         raise PaymentRefused({"applies_to": "Choose interest or principal."})
+    if method not in CASH_METHODS:
+        raise PaymentRefused({"method": "Payments are made by check, wire or ACH."})
+    latest = latest_payment_date(note.pk)
+    if latest is not None and paid_on < latest:
+        # Allocation (oldest month first) and the principal balance are read as of
+        # the payment day; an entry dated before one already recorded would make
+        # both wrong, so the ledger is kept in date order.
+        raise PaymentRefused(
+            {
+                "paid_on": (
+                    f"A payment dated {latest} is already recorded on this note; payments are "
+                    f"recorded in date order. Reverse the later payment first to record one "
+                    f"dated {paid_on}."
+                )
+            }
+        )
 
     facts = note_facts_get(note=note)
     series = note.series

@@ -69,7 +69,17 @@ def test_admin_pages_render(client, admin_user, model):
     assert change.status_code == 200
     assert b"Who changed what" in change.content
     add = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
-    assert add.status_code == 200
+    # Notes are recorded through the register's service, not added in admin.
+    assert add.status_code == (403 if model is Note else 200)
+
+
+def test_admin_keeps_issued_terms_and_the_holder_read_only(client, admin_user):
+    note = NoteFactory()
+    client.force_login(admin_user)
+    series_page = client.get(reverse("admin:notes_noteseries_change", args=[note.series_id]))
+    assert b'name="stated_rate"' not in series_page.content
+    note_page = client.get(reverse("admin:notes_note_change", args=[note.pk]))
+    assert b'name="holder"' not in note_page.content
 
 
 def test_admin_holder_pages_render(client, admin_user):

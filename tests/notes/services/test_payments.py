@@ -168,3 +168,22 @@ def test_a_reversal_needs_a_pointer_and_a_negative_amount(note):
             " 'check', '', '', '', '', '', now())",
             [payment.note_id],
         )
+
+
+def test_payments_are_recorded_in_date_order(note):
+    pay(note, date(2006, 10, 15), "2000.00")
+    with pytest.raises(PaymentRefused) as exc:
+        pay(note, date(2006, 8, 15), "821.92")
+    assert "2006-10-15" in str(exc.value) and "date order" in str(exc.value)
+    with pytest.raises(PaymentRefused):
+        pay(note, date(2006, 9, 1), "1000.00", applies_to="principal",
+            holder_consent_reference="consent")
+    # Once the later payment is reversed, the earlier one can be recorded.
+    payment_reverse(payment=Payment.objects.get(), reason="entered with the wrong date")
+    assert pay(note, date(2006, 8, 15), "821.92").allocations.get().amount == D("821.92")
+
+
+def test_conversion_entries_cannot_be_recorded_as_payments(note):
+    with pytest.raises(PaymentRefused) as exc:
+        pay(note, date(2006, 9, 1), "100.00", method="conversion")
+    assert "method" in exc.value.message_dict

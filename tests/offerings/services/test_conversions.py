@@ -284,3 +284,86 @@ def test_one_conversion_per_note_in_the_database(committed, series, note):
             status="awaiting_price",
         )
     assert conversion.pk
+
+
+def test_an_election_dated_before_a_recorded_payment_waits_for_its_reversal(committed, series,
+                                                                            note):
+    from notes.services.payments import payment_record, payment_reverse
+
+    offering = pipe(committed, series, D("3000000.00"), closing=date(2007, 7, 20))
+    paid = payment_record(note=note, paid_on=date(2007, 8, 15), amount=D("25821.92"),
+                          applies_to="interest")
+    with pytest.raises(NoteStateConflict) as exc:
+        services.election_record(note=note, offering=offering, received_on=date(2007, 8, 10),
+                                 certificate_names="M", address="A", tax_id="1")
+    assert "reverse the later payment" in str(exc.value)
+    payment_reverse(payment=paid, reason="Paid after the holder had elected to convert")
+    conversion = services.election_record(
+        note=note, offering=offering, received_on=date(2007, 8, 10),
+        certificate_names="M", address="A", tax_id="1",
+    )
+    # July 20, 2006 – August 10, 2007, nothing paid: the full accrual is converted once.
+    assert conversion.interest_converted == D("26506.85")
+    assert note_position_get(note=note, as_of=date(2007, 9, 1)).accrued_unpaid_interest == 0
+
+
+def test_no_election_on_a_five_million_offering(series, note):
+    offering = services.offering_record(
+        issuer=series.issuer, kind="pipe", closing_date=date(2007, 7, 20),
+        gross_proceeds=D("5110000.00"), sales=PIPE_SALES,
+    )  # its automatic trigger has not run yet (not committed)
+    with pytest.raises(ValidationError) as exc:
+        services.election_record(note=note, offering=offering, received_on=date(2007, 7, 25),
+                                 certificate_names="M", address="A", tax_id="1")
+    assert "automatically" in str(exc.value)
+
+
+def test_automatic_conversion_waits_for_notes_with_later_payments(committed, series, note):
+    from notes.services.payments import payment_record, payment_reverse
+
+    other = NoteFactory(series=series, issue_date=date(2006, 7, 20))
+    late = payment_record(note=note, paid_on=date(2007, 8, 15), amount=D("1000.00"),
+                          applies_to="interest")
+    pipe(committed, series, D("5000000.00"), closing=date(2007, 7, 20))
+    trigger = ConversionTrigger.objects.get()
+    assert trigger.status == TriggerStatus.PENDING
+    assert "1 note waiting" in trigger.last_error
+    assert Conversion.objects.filter(note=other).exists()
+    assert not Conversion.objects.filter(note=note).exists()
+    payment_reverse(payment=late, reason="Paid after the automatic conversion")
+    services.conversion_trigger_process(trigger_id=trigger.pk)
+    trigger.refresh_from_db()
+    assert trigger.status == TriggerStatus.DONE
+    assert Conversion.objects.get(note=note).conversion_date == date(2007, 7, 20)
+    assert Conversion.objects.count() == 2
+
+
+def test_a_statement_for_the_month_the_note_converted_in_is_superseded(committed, series, note):
+    from notes.selectors import statement_list_with_status
+
+    statements_generate(id_from=note.pk, id_to=note.pk, as_of=date(2007, 8, 1), run_id=None)
+    offering = pipe(committed, series, D("3000000.00"), closing=date(2007, 7, 10))
+    services.election_record(note=note, offering=offering, received_on=date(2007, 7, 28),
+                             certificate_names="M", address="A", tax_id="1")
+    note.refresh_from_db()
+    rows = statement_list_with_status(note=note, as_of=date(2007, 9, 1))
+    assert rows[-1].period_start == date(2007, 7, 1)
+    assert rows[-1].status == "superseded"
+    assert {r.status for r in rows[:-1]} == {"paid"}  # settled by the conversion
+
+
+def test_a_failing_trigger_does_not_stop_the_daily_cycle(series, note):
+    from unittest import mock
+
+    from notes.models import ServicingRun
+    from notes.tasks import servicing_daily_task
+
+    pipe_offering = services.offering_record(
+        issuer=series.issuer, kind="pipe", closing_date=date(2007, 7, 20),
+        gross_proceeds=D("5110000.00"), sales=PIPE_SALES,
+    )
+    with mock.patch.object(services, "notes_convert", side_effect=RuntimeError("boom")):
+        servicing_daily_task()
+    trigger = ConversionTrigger.objects.get(offering=pipe_offering)
+    assert trigger.status == TriggerStatus.PENDING and "boom" in trigger.last_error
+    assert ServicingRun.objects.filter(trigger="schedule").exists()
