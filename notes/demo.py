@@ -180,7 +180,10 @@ def _payoff(note: Note, *, on: date, consent: str, ref: str) -> None:
 
 def demo_servicing_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
     """Payments that tell a realistic story, then the servicing cycle as of today."""
+    # Payments are recorded in date order: Daniel Okafor's interest through January
+    # 2007, then his consented principal prepayment of 2007-03-01.
     okafor = ats_notes[2]
+    _pay_interest_monthly(okafor, through=date(2007, 1, 31), method="check", ref="ATS-CHK")
     payment_record(
         note=okafor, paid_on=date(2007, 3, 1), amount=Decimal("25000.00"),
         applies_to="principal", method="check", reference="ATS-CHK-P-0301",
