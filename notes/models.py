@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pgtrigger
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
@@ -444,3 +445,28 @@ class ServicingChunk(models.Model):
 
     def __str__(self) -> str:
         return f"Chunk {self.index} of run {self.run_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API write sent with an `Idempotency-Key` (API.md).
+
+    The key is reserved in the same transaction as the write it answers, so a
+    repeated request (a retry, a double submit, two at once) gets the first
+    answer and records nothing new.
+    """
+
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200, help_text="Method and path the key was used on.")
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "scope"], name="idempotency_key_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

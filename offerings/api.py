@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from notes.api import CreateListRetrieveViewSet
 from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
+from notes.idempotency import IDEMPOTENCY_KEY, idempotent
 from notes.models import Note
 from notes.services.payments import NoteStateConflict
 from offerings import services
@@ -134,7 +135,16 @@ class RefetchAfterCreateMixin:
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
 
-class OfferingViewSet(RefetchAfterCreateMixin, CreateListRetrieveViewSet):
+class IdempotentCreateMixin:
+    """A repeated POST with the same `Idempotency-Key` returns the first result."""
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+
+class OfferingViewSet(IdempotentCreateMixin, RefetchAfterCreateMixin, CreateListRetrieveViewSet):
     serializer_class = OfferingSerializer
     filterset_fields = ["issuer", "kind"]
 
@@ -145,8 +155,11 @@ class OfferingViewSet(RefetchAfterCreateMixin, CreateListRetrieveViewSet):
             .order_by("closing_date", "id")
         )
 
-    @extend_schema(request=AllocationSerializer, responses=OfferingSerializer)
+    @extend_schema(
+        request=AllocationSerializer, responses=OfferingSerializer, parameters=[IDEMPOTENCY_KEY]
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def allocation(self, request, pk=None):
         """Record the share/warrant allocation of a units offering (§5.1)."""
         serializer = AllocationSerializer(data=request.data)
@@ -189,7 +202,9 @@ class CorporateEventSerializer(serializers.ModelSerializer):
             raise_as_api_error(exc)
 
 
-class CorporateEventViewSet(RefetchAfterCreateMixin, CreateListRetrieveViewSet):
+class CorporateEventViewSet(
+    IdempotentCreateMixin, RefetchAfterCreateMixin, CreateListRetrieveViewSet
+):
     serializer_class = CorporateEventSerializer
     filterset_fields = ["issuer", "kind"]
 
@@ -249,8 +264,13 @@ class ConversionViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(note__series_id=series)
         return queryset
 
-    @extend_schema(request=PriceDeterminationSerializer, responses=ConversionSerializer)
+    @extend_schema(
+        request=PriceDeterminationSerializer,
+        responses=ConversionSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @action(detail=True, methods=["post"], url_path="price-determination")
+    @idempotent
     def price_determination(self, request, pk=None):
         """Complete an `awaiting_price` conversion with a recorded price and its source."""
         serializer = PriceDeterminationSerializer(data=request.data)
@@ -279,7 +299,12 @@ class NoteElectionCreate(generics.GenericAPIView):
 
     serializer_class = ElectionSerializer
 
-    @extend_schema(request=ElectionSerializer, responses={201: ConversionSerializer})
+    @extend_schema(
+        request=ElectionSerializer,
+        responses={201: ConversionSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
     def post(self, request, note_id):
         note = get_object_or_404(Note, pk=note_id)
         serializer = ElectionSerializer(data=request.data)

@@ -149,3 +149,41 @@ def test_auditors_read_offerings_but_cannot_record(auditor_api, note):
     }, format="json").status_code == 403
     assert auditor_api.post(f"/api/v1/notes/{note.pk}/elections/", {}, format="json"
                             ).status_code == 403
+
+
+def test_idempotency_key_on_offerings_events_and_elections(finance_api, note,
+                                                          django_capture_on_commit_callbacks):
+    from offerings.models import CorporateEvent
+
+    body = {"issuer": note.series.issuer_id, "kind": "pipe", "closing_date": "2007-01-10",
+            "gross_proceeds": "3000000.00",
+            "sales": [{"shares": 1000000, "price_per_share": "3.00"}]}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = finance_api.post("/api/v1/offerings/", body, format="json",
+                                 HTTP_IDEMPOTENCY_KEY="off-1")
+    again = finance_api.post("/api/v1/offerings/", body, format="json",
+                             HTTP_IDEMPOTENCY_KEY="off-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Offering.objects.count() == 1
+    other = finance_api.post("/api/v1/offerings/", {**body, "closing_date": "2007-01-11"},
+                             format="json", HTTP_IDEMPOTENCY_KEY="off-1")
+    assert other.status_code == 409
+    election = {"offering": first.json()["id"], "received_on": "2007-02-01",
+                "certificate_names": "M", "address": "A", "tax_id": "1"}
+    url = f"/api/v1/notes/{note.pk}/elections/"
+    made = finance_api.post(url, election, format="json", HTTP_IDEMPOTENCY_KEY="el-1")
+    retry = finance_api.post(url, election, format="json", HTTP_IDEMPOTENCY_KEY="el-1")
+    assert (made.status_code, retry.status_code) == (201, 201)
+    assert retry.json()["id"] == made.json()["id"]
+    # A refused request keeps nothing, so the key can be used for the corrected one.
+    event = {"issuer": note.series.issuer_id, "kind": "voting_power_transfer",
+             "effective_date": "2007-03-01"}
+    refused = finance_api.post("/api/v1/corporate-events/", event, format="json",
+                               HTTP_IDEMPOTENCY_KEY="ev-1")
+    assert refused.status_code == 400
+    fixed = finance_api.post("/api/v1/corporate-events/", {**event, "voting_power_pct": "10"},
+                             format="json", HTTP_IDEMPOTENCY_KEY="ev-1")
+    assert fixed.status_code == 201
+    assert CorporateEvent.objects.count() == 1
