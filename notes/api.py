@@ -25,7 +25,8 @@ from notes.models import (
     PaymentMethod,
     ServicingRun,
 )
-from notes.services import payments, servicing
+from notes.services import payments
+from notes.services.cycle import servicing_cycle_start
 from notes.services.payments import IdempotencyConflict, NoteStateConflict
 
 
@@ -404,13 +405,12 @@ class ServicingRunViewSet(CreateListRetrieveViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        # The daily cycle also carries out conversion triggers a broker outage left.
-        from offerings.services import conversion_triggers_process_pending
-
-        conversion_triggers_process_pending()
-        run = servicing.servicing_run_start(
-            as_of=serializer.validated_data["as_of"], trigger="api", requested_by=request.user
-        )
+        try:
+            run = servicing_cycle_start(
+                as_of=serializer.validated_data["as_of"], trigger="api", requested_by=request.user
+            )
+        except DjangoValidationError as exc:
+            raise_as_api_error(exc)
         run.refresh_from_db()
         return Response(ServicingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

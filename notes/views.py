@@ -30,13 +30,13 @@ from notes.models import (
     ServicingRun,
 )
 from notes.permissions import is_finance, is_staff_reader
+from notes.services.cycle import servicing_cycle_start
 from notes.services.payments import (
     IdempotencyConflict,
     NoteStateConflict,
     payment_record,
     payment_reverse,
 )
-from notes.services.servicing import servicing_run_start
 
 ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
 UNFINISHED_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -273,7 +273,7 @@ class ServicingView(StaffPageMixin, ListView):
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(start_form=form))
-        run = servicing_run_start(
+        run = servicing_cycle_start(
             as_of=form.cleaned_data["as_of"], trigger="manual", requested_by=request.user
         )
         messages.success(request, f"Servicing run #{run.pk} as of {run.as_of} started.")

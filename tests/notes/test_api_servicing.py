@@ -133,3 +133,10 @@ def test_servicing_run_is_accepted_and_reports_progress(finance_api, note,
     assert body["counts"] == {"notes": 1, "statements_created": 3, "past_due_statements": 3}
     bad = finance_api.post("/api/v1/servicing/runs/", {"as_of": "nope"}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_run_cannot_be_dated_after_today(finance_api):
+    response = finance_api.post("/api/v1/servicing/runs/", {"as_of": "2999-01-01"},
+                                format="json")
+    assert response.status_code == 400
+    assert "future" in response.json()["as_of"][0]
