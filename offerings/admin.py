@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from notes.admin import AuditLinkMixin
+from notes.admin_money import ReadOnlyAdminMixin
 from offerings.models import (
     Conversion,
     ConversionTrigger,
@@ -25,19 +26,6 @@ from offerings.models import (
     Offering,
     OfferingSale,
 )
-
-
-class ReadOnlyAdminMixin:
-    """Viewable by staff with view permission; never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RecordedElsewhereMixin:

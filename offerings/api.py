@@ -23,6 +23,7 @@ from offerings.models import (
     Offering,
     OfferingSale,
 )
+from offerings.services import offering_qualifies
 
 
 def _conflict_or_400(exc):
@@ -85,17 +86,11 @@ class OfferingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["price_computation", "price_unavailable_reason"]
 
-    def _qualifies(self, offering, test) -> bool:
-        return any(
-            test(offering.kind, offering.gross_proceeds.amount, services.series_thresholds(s))
-            for s in offering.issuer.series.all()
-        )
-
     def get_qualifies_voluntary(self, offering) -> bool:
-        return self._qualifies(offering, qualifies_voluntary)
+        return offering_qualifies(offering, qualifies_voluntary)
 
     def get_qualifies_automatic(self, offering) -> bool:
-        return self._qualifies(offering, qualifies_automatic)
+        return offering_qualifies(offering, qualifies_automatic)
 
     def to_representation(self, offering):
         data = super().to_representation(offering)

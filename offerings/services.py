@@ -79,6 +79,15 @@ ACTIVE = ACTIVE_STATUSES
 CONTRACT_TRANCHE = Decimal("1000000.00")
 
 
+def offering_qualifies(offering: Offering, test) -> bool:
+    """Whether an offering passes `test` (qualifies_voluntary / _automatic) for any series
+    of its issuer, under each series' own thresholds (uses prefetched series)."""
+    gross = offering.gross_proceeds.amount
+    return any(
+        test(offering.kind, gross, series_thresholds(s)) for s in offering.issuer.series.all()
+    )
+
+
 def series_thresholds(series: NoteSeries) -> Thresholds:
     return Thresholds(
         voluntary=series.voluntary_threshold,

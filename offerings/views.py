@@ -54,18 +54,10 @@ from offerings.models import (
     Offering,
     OfferingSale,
 )
+from offerings.services import offering_qualifies
 
 CONVERSIONS_PER_PAGE = 100
 ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
-
-
-def _qualifies(offering: Offering, test) -> bool:
-    """Whether the offering qualifies for any series of its issuer (prefetched series)."""
-    gross = offering.gross_proceeds.amount
-    return any(
-        test(offering.kind, gross, services.series_thresholds(s))
-        for s in offering.issuer.series.all()
-    )
 
 
 def _form_errors_from_service(form, exc: ValidationError, formset=None) -> None:
@@ -103,7 +95,11 @@ def offering_rows() -> list[OfferingRow]:
         .order_by("-closing_date", "-id")
     )
     return [
-        OfferingRow(o, _qualifies(o, qualifies_voluntary), _qualifies(o, qualifies_automatic))
+        OfferingRow(
+            o,
+            offering_qualifies(o, qualifies_voluntary),
+            offering_qualifies(o, qualifies_automatic),
+        )
         for o in offerings
     ]
 
@@ -310,8 +306,7 @@ def offering_detail_response(request, offering: Offering, *, allocation_form=Non
         "sales": [SaleRow.of(sale) for sale in offering.sales.order_by("sequence")],
         "series_rows": series_rows,
         "rows": [
-            (c, None)
-            for c in conversion_list().filter(offering=offering).order_by("note__number")
+            (c, None) for c in conversion_list().filter(offering=offering).order_by("note__number")
         ],
         "needs_allocation": needs_allocation,
         "allocation_form": allocation_form if finance else None,
@@ -411,9 +406,7 @@ class ConversionsView(StaffPageMixin, View):
             "here": request.GET.urlencode(),
             "can_write": finance,
         }
-        return render_page_or_fragment(
-            request, self.template_name, "conversion-table", context
-        )
+        return render_page_or_fragment(request, self.template_name, "conversion-table", context)
 
 
 class PriceDeterminationView(StaffPageMixin, View):
