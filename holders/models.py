@@ -37,7 +37,8 @@ class Holder(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=HolderKind.choices, default=HolderKind.PERSON)
     email = models.EmailField(blank=True)
-    tax_id = EncryptedCharField(max_length=40, blank=True, default="")
+    # Stored encrypted; an empty tax ID is stored as NULL by the encrypted field.
+    tax_id = EncryptedCharField(max_length=40, blank=True, null=True, default="")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -180,7 +180,7 @@ def accrual_explanation(
         if seg_end < seg_start:
             continue
         fraction = year_fraction(convention, seg_start, seg_end)
-        label = _fraction_label(convention, fraction, seg_start, seg_end)
+        label = fraction_label(convention, fraction, seg_start, seg_end)
         days = days_inclusive(seg_start, seg_end)
         parts.append(
             f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
@@ -195,7 +195,8 @@ def accrual_explanation(
     )
 
 
-def _fraction_label(convention: DayCount, fraction: Fraction, start: date, end: date) -> str:
+def fraction_label(convention: DayCount, fraction: Fraction, start: date, end: date) -> str:
+    """The year fraction of [start, end] as an explanation shows it (`12/365`)."""
     if convention == DayCount.ACT_365F:
         return f"{days_inclusive(start, end)}/365"
     if convention == DayCount.ACT_360:

@@ -11,8 +11,9 @@ to run twice at once and to kill mid-way:
   transaction (all of its statements or none) and is marked done in that same
   transaction under a row lock, so a duplicate delivery finds it done and a
   chunk lost with its worker is simply run again;
-- each chunk reads its notes, principal payments and latest statements in
-  three queries and writes its statements in one ``INSERT … SELECT unnest``.
+- each chunk reads its notes (with each one's latest statement) and principal
+  payments in two queries and streams its statements into one COPY (falling
+  back to ``INSERT … ON CONFLICT DO NOTHING`` if another run got there first).
 
 The daily job (Celery beat, editable in admin) starts a run as of the issuer's
 today and re-dispatches the chunks of any earlier run left unfinished.
@@ -22,24 +23,28 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from math import gcd
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
+from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
     accrual_explanation,
     effective_rate,
+    fraction_label,
     period_interest,
     principal_timeline,
 )
+from notes.domain.money import round_cents
 from notes.domain.periods import statement_periods
 from notes.models import (
-    InterestStatement,
-    Note,
-    Payment,
     PaymentKind,
     RunStatus,
     ServicingChunk,
@@ -175,106 +180,265 @@ def statements_generate(
     nothing, so a note's statements have no gaps: only months after its latest
     statement need computing.
 
+    Most months have one principal balance throughout. Their statement is
+    worked out on integers: balance × rate × year fraction is a ratio of
+    integers, rounded once, half-up, to the cent — the amount `period_interest`
+    gives — and explained by the one line `accrual_explanation` writes for a
+    single balance. A month in which the balance changes goes through
+    `period_interest` and `accrual_explanation` themselves. Periods, rates and
+    year fractions are shared by the notes of a chunk and worked out once each.
+    The statements are streamed to the database as they are computed.
+
     Returns:
         (notes examined, statements created)
     """
-    notes = list(
-        Note.objects.filter(pk__range=(id_from, id_to), issue_date__lt=_month_start(as_of))
-        .values_list(
-            "pk",
-            "issue_date",
-            "principal",
-            "principal_currency",
-            "ended_on",
-            "series__stated_rate",
-            "series__max_lawful_rate",
-            "series__day_count",
-            "series__interest_due_day",
+    with connection.cursor() as cursor:
+        # The latest statement of a note is the one that starts last (a note's
+        # periods never overlap): one index probe per note, however long its history.
+        cursor.execute(
+            """
+            SELECT n.id, n.issue_date, n.principal, n.principal_currency, n.ended_on,
+                   s.id, s.stated_rate, s.max_lawful_rate, s.day_count, s.interest_due_day,
+                   (SELECT st.period_end FROM notes_intereststatement st
+                    WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1)
+            FROM notes_note n JOIN notes_noteseries s ON s.id = n.series_id
+            WHERE n.id BETWEEN %s AND %s AND n.issue_date < %s
+            ORDER BY n.id
+            """,
+            [id_from, id_to, _month_start(as_of)],
         )
-        .order_by("pk")
-    )
-    principal_paid = defaultdict(list)
-    for note_id, paid_on, amount in Payment.objects.filter(
-        note__pk__range=(id_from, id_to), applies_to=PaymentKind.PRINCIPAL
-    ).values_list("note_id", "paid_on", "amount"):
-        principal_paid[note_id].append((paid_on, amount))
-    latest = dict(
-        InterestStatement.objects.filter(note__pk__range=(id_from, id_to))
-        .values("note_id")
-        .annotate(last_end=Max("period_end"))
-        .values_list("note_id", "last_end")
-    )
-    rows = []
-    for (
-        note_id,
-        issue_date,
-        principal,
-        currency,
-        ended_on,
-        stated,
-        lawful,
-        day_count,
-        due_day,
-    ) in notes:
-        start = latest[note_id] + ONE_DAY if note_id in latest else issue_date
-        periods = statement_periods(
+        notes = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT note_id, paid_on, amount FROM notes_payment
+            WHERE note_id BETWEEN %s AND %s AND applies_to = %s
+            """,
+            [id_from, id_to, PaymentKind.PRINCIPAL.value],
+        )
+        principal_paid = defaultdict(list)
+        for note_id, paid_on, amount in cursor.fetchall():
+            principal_paid[note_id].append((paid_on, amount))
+
+    # What the notes of a chunk share, worked out once: per series and first day,
+    # the periods with rate × year fraction as a ratio of integers and the text.
+    plans = {}  # (series, first day, end date) -> (rate, text after the value, periods)
+
+    def plan_of(series_id, stated, lawful, day_count, due_day, start, ended_on):
+        rate = effective_rate(stated, lawful)[0]
+        rate_num, rate_den = rate.as_integer_ratio()
+        convention = DayCount(day_count)
+        periods = []
+        for period in statement_periods(
             issue_date=start, as_of=as_of, due_day=due_day, end_date=ended_on
-        )
-        if not periods:
-            continue
-        rate, _ = effective_rate(stated, lawful)
-        timeline = principal_timeline(issue_date, principal, principal_paid.get(note_id, ()))
-        for period in periods:
-            rows.append(
+        ):
+            fraction = year_fraction(convention, period.start, period.end)
+            label = fraction_label(convention, fraction, period.start, period.end)
+            periods.append(
                 (
-                    note_id,
                     period.start,
                     period.end,
                     period.due_date,
                     period.days,
-                    period_interest(timeline, rate, day_count, period.start, period.end),
+                    rate_num * fraction.numerator,
+                    rate_den * fraction.denominator,
+                    f" × {rate.normalize():f} × {label}"
+                    f" ({period.start:%Y-%m-%d}–{period.end:%Y-%m-%d}, {period.days} days) = ",
+                )
+            )
+        plan = plans[series_id, start, ended_on] = (
+            rate,
+            f"; {convention.value}, days counted inclusively; rounded half-up once to ",
+            periods,
+        )
+        return plan
+
+    def statements():
+        for (
+            note_id,
+            issue_date,
+            principal,
+            currency,
+            ended_on,
+            series_id,
+            stated,
+            lawful,
+            day_count,
+            due_day,
+            latest_end,
+        ) in notes:
+            start = issue_date if latest_end is None else latest_end + ONE_DAY
+            plan = plans.get((series_id, start, ended_on))
+            if plan is None:
+                plan = plan_of(series_id, stated, lawful, day_count, due_day, start, ended_on)
+            rate, tail, periods = plan
+            if not periods:
+                continue
+            payments = principal_paid.get(note_id)
+            if payments or principal < 0:  # a negative principal raises, as it always has
+                timeline = principal_timeline(issue_date, principal, payments or ())
+            else:
+                timeline = None
+                principal_num, principal_den = principal.as_integer_ratio()
+                principal_text = f"{principal:,.2f}"
+            for period_start, period_end, due_date, days, k_num, k_den, middle in periods:
+                # The balance, if it is the same on every day of the period.
+                balance = None
+                if timeline is None:
+                    if period_start >= issue_date:
+                        balance, balance_num, balance_den, balance_text = (
+                            principal,
+                            principal_num,
+                            principal_den,
+                            principal_text,
+                        )
+                else:
+                    for step in timeline:
+                        if step.effective_from <= period_start:
+                            balance = step.balance
+                        elif step.effective_from <= period_end:
+                            balance = None  # it changes within the period
+                            break
+                        else:
+                            break
+                    if balance is not None:
+                        balance_num, balance_den = balance.as_integer_ratio()
+                        balance_text = f"{balance:,.2f}"
+                if balance is None:
+                    steps = timeline or principal_timeline(issue_date, principal)
+                    amount = period_interest(steps, rate, day_count, period_start, period_end)
+                    calculation = accrual_explanation(
+                        steps, rate, day_count, period_start, period_end
+                    )
+                else:
+                    # round_cents(accrue(...)) and accrual_explanation(...) for one balance.
+                    numerator = balance_num * k_num
+                    denominator = balance_den * k_den
+                    amount = round_cents(Fraction(numerator, denominator))
+                    divisor = gcd(numerator, denominator)
+                    exact = Decimal(numerator // divisor) / Decimal(denominator // divisor)
+                    calculation = f"{balance_text}{middle}{exact:.6f}{tail}{amount:,.2f} (§2)"
+                yield (
+                    note_id,
+                    period_start,
+                    period_end,
+                    due_date,
+                    days,
+                    amount,
                     currency,
                     rate,
                     day_count,
-                    accrual_explanation(timeline, rate, day_count, period.start, period.end),
+                    calculation,
                 )
-            )
-    return len(notes), _statements_insert(rows, run_id)
+
+    return len(notes), _statements_insert(statements(), run_id)
 
 
-def _statements_insert(rows: list[tuple], run_id: int | None) -> int:
-    if not rows:
+def _statements_insert(rows: Iterable[tuple], run_id: int | None) -> int:
+    """Insert the statements, skipping any whose note and period already have one.
+
+    The rows are COPYed straight into the table as they come, so the database
+    stores them while the next ones are computed. Should one of them exist
+    already (another run wrote it meanwhile), the COPY is rolled back to its
+    savepoint and the rows go through a temporary table and
+    ``INSERT … ON CONFLICT DO NOTHING`` instead.
+    """
+    from psycopg.errors import UniqueViolation
+
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return 0
-    columns = list(zip(*rows, strict=True))
-    with connection.cursor() as cursor:
+    written = [first]
+    columns = (
+        "note_id, period_start, period_end, due_date, days, amount, amount_currency, rate,"
+        " day_count, calculation"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        now = cursor.fetchone()[0]
+        try:
+            with (
+                transaction.atomic(),
+                cursor.copy(
+                    f"COPY notes_intereststatement ({columns}, servicing_run_id, created_at)"
+                    " FROM STDIN (FORMAT BINARY)"
+                ) as copy,
+            ):
+                # Binary: less to format and parse; the types are the table's columns.
+                copy.set_types(
+                    [
+                        "int8",
+                        "date",
+                        "date",
+                        "date",
+                        "int2",
+                        "numeric",
+                        "varchar",
+                        "numeric",
+                        "varchar",
+                        "text",
+                        "int8",
+                        "timestamptz",
+                    ]
+                )
+                copy.write_row((*first, run_id, now))
+                for row in rows:
+                    written.append(row)
+                    copy.write_row((*row, run_id, now))
+            return len(written)
+        except UniqueViolation:
+            written.extend(rows)  # should the COPY have stopped early
+        cursor.execute(
+            """
+            CREATE TEMPORARY TABLE servicing_statement_rows (
+                note_id bigint, period_start date, period_end date, due_date date,
+                days smallint, amount numeric(16, 2), amount_currency varchar(3),
+                rate numeric(9, 6), day_count varchar(8), calculation text
+            ) ON COMMIT DROP
+            """
+        )
+        with cursor.copy(f"COPY servicing_statement_rows ({columns}) FROM STDIN") as copy:
+            for row in written:
+                copy.write_row(row)
         cursor.execute(
             """
             INSERT INTO notes_intereststatement
                 (note_id, period_start, period_end, due_date, days, amount, amount_currency,
                  rate, day_count, calculation, servicing_run_id, created_at)
-            SELECT n, ps, pe, dd, d, a, c, r, dc, calc, %s, now()
-            FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[], %s::int[],
-                        %s::numeric[], %s::text[], %s::numeric[], %s::text[], %s::text[])
-                AS t(n, ps, pe, dd, d, a, c, r, dc, calc)
+            SELECT note_id, period_start, period_end, due_date, days, amount, amount_currency,
+                   rate, day_count, calculation, %s, %s
+            FROM servicing_statement_rows
             ON CONFLICT (note_id, period_start) DO NOTHING
             """,
-            [run_id, *[list(column) for column in columns]],
+            [run_id, now],
         )
-        return cursor.rowcount
+        created = cursor.rowcount
+        cursor.execute("DROP TABLE servicing_statement_rows")
+        return created
 
 
 def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     """Statements of these notes not fully paid by the end of their due date, as of a day."""
+    # Each (note, period) once: its statement's amount less what was allocated to it
+    # by that day. One pass over both tables, without a join plan to go wrong.
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT count(*) FROM notes_intereststatement s
-            WHERE s.note_id BETWEEN %s AND %s AND s.due_date < %s
-              AND s.amount > COALESCE((
-                  SELECT sum(a.amount) FROM notes_paymentallocation a
-                  WHERE a.note_id = s.note_id AND a.period_start = s.period_start
-                    AND a.paid_on <= %s), 0)
+            SELECT count(*) FROM (
+                SELECT bool_or(is_statement) AS stated, sum(owed) AS owed
+                FROM (
+                    SELECT note_id, period_start, amount AS owed, true AS is_statement
+                    FROM notes_intereststatement
+                    WHERE note_id BETWEEN %s AND %s AND due_date < %s
+                    UNION ALL
+                    SELECT note_id, period_start, -amount, false
+                    FROM notes_paymentallocation
+                    WHERE note_id BETWEEN %s AND %s AND paid_on <= %s
+                ) amounts
+                GROUP BY note_id, period_start
+            ) periods
+            WHERE stated AND owed > 0
             """,
-            [id_from, id_to, as_of, as_of],
+            [id_from, id_to, as_of, id_from, id_to, as_of],
         )
         return cursor.fetchone()[0]

@@ -62,3 +62,11 @@ def test_admin_can_replace_the_tax_id_without_seeing_it(client, admin_user):
     client.post(f"/admin/holders/holder/{holder.pk}/change/", data)
     holder.refresh_from_db()
     assert holder.tax_id == "999-88-7777"
+
+
+def test_a_holder_may_be_recorded_without_a_tax_id():
+    from holders.services import holder_create
+
+    holder = holder_create(name="No Tax ID Ltd.", kind="entity")
+    holder.refresh_from_db()
+    assert holder.tax_id_masked == ""
