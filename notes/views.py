@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -87,6 +88,14 @@ def service_errors_to_form(form, exc: ValidationError) -> None:
 # --- Register ------------------------------------------------------------------------
 
 
+NOTES_PER_PAGE = 100
+
+
+def _page(request, queryset):
+    """One page of a note list (`?page=`); a series may hold thousands of notes."""
+    return Paginator(queryset, NOTES_PER_PAGE).get_page(request.GET.get("page"))
+
+
 class HomeView(StaffPageMixin, TemplateView):
     template_name = "notes/home.html"
 
@@ -95,7 +104,8 @@ class HomeView(StaffPageMixin, TemplateView):
         ctx["series_list"] = selectors.series_list().annotate(
             note_count=Count("notes"), principal_total=Sum("notes__principal")
         )
-        ctx["notes"] = selectors.note_list_annotated().order_by("series__agreement_date", "number")
+        notes = selectors.note_list_annotated().order_by("series__agreement_date", "number")
+        ctx["notes"] = _page(self.request, notes)
         return ctx
 
 
@@ -106,7 +116,8 @@ class SeriesDetailView(StaffPageMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         series = get_object_or_404(selectors.series_list(), pk=kwargs["pk"])
         ctx["series"] = series
-        ctx["notes"] = selectors.note_list_annotated().filter(series=series).order_by("number")
+        notes = selectors.note_list_annotated().filter(series=series).order_by("number")
+        ctx["notes"] = _page(self.request, notes)
         return ctx
 
 

@@ -11,6 +11,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="")
+# Old keys still accepted (sessions, and the tax-ID encryption key derived from them).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Key material for the tax-ID column (django-fernet-encrypted-fields derives
 # the Fernet key from SECRET_KEY and this salt; list several to rotate).
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["notedesk-dev-salt"])

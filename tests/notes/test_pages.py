@@ -88,3 +88,21 @@ def test_admin_holder_pages_render(client, admin_user):
     assert client.get("/admin/holders/holder/").status_code == 200
     assert client.get(f"/admin/holders/holder/{holder.pk}/change/").status_code == 200
     assert client.get("/admin/holders/holderaddress/").status_code == 200
+
+
+def test_the_register_pages_its_notes(client, auditor_user, settings):
+    from notes import views
+    from tests.factories import SeriesFactory
+
+    series = SeriesFactory()
+    for _ in range(3):
+        NoteFactory(series=series)
+    client.force_login(auditor_user)
+    original, views.NOTES_PER_PAGE = views.NOTES_PER_PAGE, 2
+    try:
+        first = client.get("/").content.decode()
+        second = client.get("/?page=2").content.decode()
+    finally:
+        views.NOTES_PER_PAGE = original
+    assert "Page 1 of 2 (3 notes)" in first
+    assert "Page 2 of 2" in second
