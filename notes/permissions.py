@@ -43,12 +43,15 @@ def is_staff_reader(user) -> bool:
 class StaffRolePermission(BasePermission):
     """API access: Finance reads and writes, Auditors read, nobody else."""
 
-    message = "Only Finance staff may change records; Auditors may read them."
+    message = "The API is for Finance and Auditor staff; holders use the portal."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not user or not user.is_authenticated:
             return False
+        if not is_staff_reader(user):
+            return False
         if request.method in SAFE_METHODS:
-            return is_staff_reader(user)
+            return True
+        self.message = "Auditors read records; only Finance staff may change them."
         return is_finance(user)

@@ -156,6 +156,19 @@ def _first_note_date(issuer) -> date | None:
     return Note.objects.filter(series__issuer=issuer).aggregate(d=Min("issue_date"))["d"]
 
 
+def _refuse_future(day: date, field: str, what: str) -> None:
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(
+            {
+                field: (
+                    f"{day} is after today ({today}); {what} is recorded once it has happened —"
+                    " recording it converts notes on that date."
+                )
+            }
+        )
+
+
 def _refuse_before_notes(issuer, day: date, field: str) -> None:
     first = _first_note_date(issuer)
     if first is not None and day < first:
@@ -202,6 +215,7 @@ def offering_record(
     gross_proceeds = Decimal(gross_proceeds)
     if gross_proceeds <= 0:
         raise ValidationError({"gross_proceeds": "Gross proceeds must be greater than zero."})
+    _refuse_future(closing_date, "closing_date", "an offering")
     _refuse_before_notes(issuer, closing_date, "closing_date")
     units = units or {}
     unit_terms = None
@@ -332,6 +346,7 @@ def event_record(
     """
     if kind not in [k.value for k in EventKind]:
         raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
+    _refuse_future(effective_date, "effective_date", "a corporate event")
     _refuse_before_notes(issuer, effective_date, "effective_date")
     if kind == EventKind.VOTING_POWER_TRANSFER and (
         voting_power_pct is None or not Decimal(0) < Decimal(voting_power_pct) <= 100
@@ -840,6 +855,7 @@ def election_record(
                     )
                 }
             )
+        _refuse_future(received_on, "received_on", "a Notice of Election")
         opens, closes = voluntary_window(offering, series)
         if not opens <= received_on <= closes:
             raise ValidationError(

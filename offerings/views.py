@@ -189,7 +189,7 @@ class OfferingRecordView(StaffPageMixin, View):
             request,
             f"Recorded the {OFFERING_KIND_LABELS[offering.kind]} closing {offering.closing_date} "
             f"({offering.gross_proceeds.currency} {offering.gross_proceeds.amount:,.2f}); "
-            "its conversions are carried out in the background.",
+            "what it brings about (conversions, §6.1 notices) is shown with its trigger below.",
         )
         return redirect("offerings:detail", pk=offering.pk)
 
@@ -222,7 +222,7 @@ class EventRecordView(StaffPageMixin, View):
             request,
             f"Recorded the {EVENT_KIND_LABELS[event.kind].lower()} effective "
             f"{event.effective_date}; "
-            "any conversions it brings about are carried out in the background.",
+            "what it brings about is shown with its trigger below.",
         )
         return redirect(f"{reverse('offerings:list')}#event-{event.pk}")
 

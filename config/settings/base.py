@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Servicing of convertible promissory notes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["notes.permissions.StaffRolePermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Docs assets are served from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from djmoney.money import Money
 
 from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
@@ -161,6 +162,15 @@ def _payment_record_locked(
         raise PaymentRefused({"amount": "A payment is in whole cents."})
     if paid_on < note.issue_date:
         raise PaymentRefused({"paid_on": f"The note was issued on {note.issue_date}."})
+    today = timezone.localdate()
+    if paid_on > today:
+        raise PaymentRefused(
+            {
+                "paid_on": (
+                    f"{paid_on} is after today ({today}); a payment is recorded once it is made."
+                )
+            }
+        )
     if applies_to not in PaymentKind.values:
         raise PaymentRefused({"applies_to": "Choose interest or principal."})
     if method not in CASH_METHODS:

@@ -136,8 +136,8 @@ def validate_sales(
         total = _EXACT.add(total, sale.gross)
     if total != gross_proceeds:
         raise PricingError(
-            f"The sales total {total} but the offering's gross proceeds are "
-            f"{gross_proceeds}; they must be equal."
+            f"The sales total {total:,.2f} but the offering's gross proceeds are "
+            f"{gross_proceeds:,.2f}; they must be equal."
         )
 
 
@@ -199,8 +199,8 @@ def conversion_price_compute(
     if remaining > 0:
         sold = _EXACT.subtract(tranche, remaining)
         raise PricingError(
-            f"Only {sold} of Common Stock was sold, fewer than the {tranche} that sets "
-            "the Conversion Price (§5.1): no Conversion Price."
+            f"Only {sold:,.2f} of Common Stock was sold, fewer than the {tranche:,.2f} that"
+            " sets the Conversion Price (§5.1): no Conversion Price."
         )
     shares_counted = sum((line.shares_counted for line in lines), Fraction(0))
     return PriceComputation(

@@ -98,3 +98,27 @@ def test_holder_cannot_record_a_payment_through_staff_urls(client, holder_user, 
     assert response.status_code == 302
     assert response.url == reverse("portal-home")
     assert Payment.objects.count() == 1
+
+
+def test_holder_sees_what_a_converted_note_became(client, holder_user,
+                                                  django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from offerings.services import offering_record
+    from tests.factories import NoteFactory
+
+    user, holder = holder_user
+    note = NoteFactory(holder=holder, principal=Decimal("250000.00"), issue_date=date(2006, 7, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        offering_record(
+            issuer=note.series.issuer, kind="pipe", closing_date=date(2007, 7, 20),
+            gross_proceeds=Decimal("5110000.00"),
+            sales=[{"shares": 150_000, "price_per_share": Decimal("2.00")},
+                   {"shares": 200_000, "price_per_share": Decimal("2.50")},
+                   {"shares": 100_000, "price_per_share": Decimal("3.10")},
+                   {"shares": 1_000_000, "price_per_share": Decimal("4.00")}],
+        )
+    client.force_login(user)
+    page = client.get(f"/portal/notes/{note.pk}/").content.decode()
+    assert "Converted into Common Stock on 2007-07-20" in page
+    assert "114,020" in page and "275,068.49" in page and "2.412451" in page

@@ -142,3 +142,12 @@ def test_schema_and_docs_are_served(finance_api, client, finance_user):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_api_docs_are_for_staff_only(client, holder_user, auditor_user):
+    user, _ = holder_user
+    client.force_login(user)
+    assert client.get("/api/v1/schema/").status_code == 403
+    assert client.get("/api/v1/docs/").status_code == 403
+    client.force_login(auditor_user)
+    assert client.get("/api/v1/docs/").status_code == 200

@@ -64,7 +64,7 @@ def test_offering_refusals_are_400_and_record_nothing(finance_api, note):
         "gross_proceeds": "5000000.00", "sales": EXAMPLE_SALES,
     }, format="json")
     assert bad.status_code == 400
-    assert "5110000.00" in str(bad.json()["sales"])
+    assert "5,110,000.00" in str(bad.json()["sales"])
     assert Offering.objects.count() == 0
 
 

@@ -183,7 +183,7 @@ def test_offering_detail_shows_sales_price_working_and_the_conversion(
     assert example_pipe.price_computation in content
     assert "= 2.412451 (§5.1)" in content
     terms = _terms(page)
-    assert terms["Conversion Price"] == "2.412451"
+    assert terms["Conversion Price"] == "USD 2.412451 per share"
     assert terms["Gross proceeds"] == "USD 5,110,000.00"
     assert terms["$3M Qualified Offering (§5.1)"] == "Yes"
     assert terms["Automatic conversion (§5.2)"] == "Yes"
@@ -340,7 +340,7 @@ def test_sales_not_adding_up_are_refused_on_the_form_and_nothing_is_recorded(
     )
     assert page.status_code == 200
     text = _page_text(page)
-    assert ("The sales total 5110000.00 but the offering's gross proceeds are 5000000.00; "
+    assert ("The sales total 5,110,000.00 but the offering's gross proceeds are 5,000,000.00; "
             "they must be equal.") in text
     # What was typed comes back, so nothing has to be entered again.
     assert 'name="sales-3-shares" value="1000000"' in page.content.decode()

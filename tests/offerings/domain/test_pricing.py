@@ -185,7 +185,7 @@ def test_validate_sales_counts_the_whole_unit_price_and_allows_a_missing_allocat
 
 
 def test_validate_sales_refuses_a_total_that_differs_and_shows_both():
-    with pytest.raises(PricingError, match=r"3110000\.00.*3110000\.01"):
+    with pytest.raises(PricingError, match=r"3,110,000\.00.*3,110,000\.01"):
         validate_sales(WORKED_SALES, D("3110000.01"))
 
 

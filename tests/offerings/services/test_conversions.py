@@ -367,3 +367,28 @@ def test_a_failing_trigger_does_not_stop_the_daily_cycle(series, note):
     trigger = ConversionTrigger.objects.get(offering=pipe_offering)
     assert trigger.status == TriggerStatus.PENDING and "boom" in trigger.last_error
     assert ServicingRun.objects.filter(trigger="schedule").exists()
+
+
+def test_nothing_is_recorded_ahead_of_its_date(committed, series, note):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notes.services.payments import PaymentRefused, payment_record
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        services.offering_record(issuer=series.issuer, kind="pipe", closing_date=tomorrow,
+                                 gross_proceeds=D("5110000.00"), sales=PIPE_SALES)
+    assert "after today" in str(exc.value)
+    with pytest.raises(ValidationError):
+        services.event_record(issuer=series.issuer, kind="merger", effective_date=tomorrow)
+    with pytest.raises(PaymentRefused):
+        payment_record(note=note, paid_on=tomorrow, amount=D("1.00"), applies_to="interest")
+    today = timezone.localdate()
+    offering = pipe(committed, series, D("3000000.00"), closing=today)
+    with pytest.raises(ValidationError) as exc:
+        services.election_record(note=note, offering=offering, received_on=tomorrow,
+                                 certificate_names="M", address="A", tax_id="1")
+    assert "Notice of Election" in str(exc.value)
+    assert not Conversion.objects.exists()
