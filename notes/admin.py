@@ -14,7 +14,7 @@ class AuditLinkMixin:
     def audit_trail(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        url = reverse("admin:pghistory_events_changelist")
+        url = reverse("admin:pghistory_middlewareevents_changelist")
         label = f"{obj._meta.app_label}.{obj._meta.model_name}:{obj.pk}"
         return format_html('<a href="{}?obj={}">Who changed what, and when</a>', url, label)
 

@@ -183,8 +183,13 @@ class NoteMoney:
         return self.rate * 100
 
 
+NOT_YET_ISSUED = "not_issued"
+
+
 def note_status_on(note: Note, as_of: date) -> str:
     """The note's status at the end of a day: repaid or converted only from that day on."""
+    if as_of < note.issue_date:
+        return NOT_YET_ISSUED
     if note.ended_on is not None and as_of < note.ended_on:
         return NoteStatus.OUTSTANDING
     return note.status
@@ -203,7 +208,9 @@ def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
         currency=note.currency,
         position=facts.position(as_of),
         status=status,
-        status_label=NoteStatus(status).label,
+        status_label=(
+            "Not yet issued" if status == NOT_YET_ISSUED else NoteStatus(status).label
+        ),
         rate=facts.rate,
         rate_basis=facts.rate_basis,
         day_count=note.series.day_count,

@@ -180,9 +180,12 @@ class PaymentRecordView(StaffPageMixin, View):
             )
         except ValidationError as exc:  # PaymentRefused
             service_errors_to_form(form, exc)
+            # Also said at the top of the page, where the reader is after the reload.
+            messages.error(request, "Payment not recorded: " + " ".join(exc.messages))
             return note_detail_response(request, note, payment_form=form)
         except NoteStateConflict as exc:
             form.add_error(None, str(exc))
+            messages.error(request, f"Payment not recorded: {exc}")
             return note_detail_response(request, note, payment_form=form)
         except IdempotencyConflict:
             form.add_error(
@@ -205,7 +208,7 @@ class PaymentRecordView(StaffPageMixin, View):
                 f"Recorded {payment.get_applies_to_display().lower()} payment of {amount} "
                 f"on {payment.paid_on}.",
             )
-        return redirect(f"{reverse('note-detail', args=[note.pk])}#payments")
+        return redirect("note-detail", pk=note.pk)
 
 
 class PaymentReverseView(StaffPageMixin, View):

@@ -139,6 +139,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The audit trail in admin lists who made each change and through which URL.
+PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+
 # Notes per servicing chunk: one Celery task and one transaction each.
 SERVICING_CHUNK_SIZE = env.int("SERVICING_CHUNK_SIZE", default=5000)
 

@@ -47,11 +47,13 @@ def test_delete_is_recorded():
     assert _events(Note, pk).last().principal == Money("250000.00", "USD")
 
 
-def test_admin_shows_the_audit_trail(client, admin_user):
+def test_admin_shows_the_audit_trail_with_the_user(client, admin_user):
     from tests.factories import NoteFactory
 
     note = NoteFactory()
     client.force_login(admin_user)
-    page = client.get(f"/admin/pghistory/events/?obj=notes.note:{note.pk}")
+    client.post(f"/admin/notes/note/{note.pk}/change/", {"number": "RENUMBERED-1"})
+    page = client.get(f"/admin/pghistory/middlewareevents/?obj=notes.note:{note.pk}")
     assert page.status_code == 200
-    assert b"insert" in page.content
+    assert b"RENUMBERED-1" in page.content
+    assert b"ada" in page.content

@@ -188,7 +188,7 @@ def test_finance_records_an_interest_payment_and_sees_its_allocation(
     client.force_login(finance_user)
     response = _record(client, note)
     assert response.status_code == 302
-    assert response.url == _detail(note) + "#payments"
+    assert response.url == _detail(note)
 
     payment = Payment.objects.get()
     assert (payment.amount.amount, payment.recorded_by) == (D("2945.21"), finance_user)
@@ -475,3 +475,22 @@ def test_payment_reversed_after_the_fact_keeps_both_entries_listed(client, finan
     page = client.get(_detail(note))
     assert "Reverse…" not in page.content.decode()  # neither entry can be reversed again
     assert len(re.findall(r'<tr id="payment-\d+"', page.content.decode())) == 2
+
+
+def test_a_refused_payment_is_also_announced_at_the_top(client, finance_user):
+    note = NoteFactory(principal=Decimal("250000.00"), issue_date=date(2006, 7, 20))
+    client.force_login(finance_user)
+    page = client.post(f"/notes/{note.pk}/payments/", {
+        "paid_on": "2006-07-31", "amount": "900.00", "applies_to": "interest",
+        "method": "check", "reference": "1", "holder_consent_reference": "",
+        "idempotency_key": "top-1",
+    }).content.decode()
+    messages_block = page.split('<ul class="messages">', 1)[1].split("</ul>", 1)[0]
+    assert "Payment not recorded" in messages_block and "821.92" in messages_block
+
+
+def test_a_position_before_issue_says_not_yet_issued(client, auditor_user):
+    note = NoteFactory(issue_date=date(2006, 7, 20))
+    client.force_login(auditor_user)
+    page = client.get(f"/notes/{note.pk}/?as_of=2006-07-01").content.decode()
+    assert "Not yet issued" in page
