@@ -710,10 +710,8 @@ def notes_convert(
     created = Conversion.objects.bulk_create(conversions)
     Payment.objects.bulk_create(payments)
     interest_payments = [p for p in payments if p.applies_to == PaymentKind.INTEREST]
-    PaymentAllocation.objects.bulk_create(
-        PaymentAllocation(
-            payment=p, note_id=p.note_id, period_start=start, paid_on=p.paid_on, amount=part
-        )
+    _allocations_insert(
+        (p.pk, p.note_id, start, p.paid_on, part)
         for p, parts in zip(interest_payments, interest_parts, strict=True)
         for start, part in parts
     )
@@ -730,6 +728,21 @@ def notes_convert(
             for c in created
         )
     return created
+
+
+def _allocations_insert(rows) -> None:
+    """Insert allocation rows in one statement (a series may settle 100,000+ months)."""
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO notes_paymentallocation (payment_id, note_id, period_start, paid_on, amount)
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::numeric[])
+            """,
+            [list(column) for column in columns],
+        )
 
 
 def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:
