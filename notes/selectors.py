@@ -7,6 +7,7 @@ core, so a position never depends on when the servicing job last ran.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -83,22 +84,36 @@ class NoteFacts:
         )
 
 
+def money_facts_by_note(
+    note_ids: list[int],
+) -> tuple[dict[int, list[tuple[date, Decimal]]], dict[int, list[Allocation]]]:
+    """Principal payments and interest allocations of many notes (two queries)."""
+    principal_paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for note_id, paid_on, amount in Payment.objects.filter(
+        note_id__in=note_ids, applies_to=PaymentKind.PRINCIPAL
+    ).values_list("note_id", "paid_on", "amount"):
+        principal_paid[note_id].append((paid_on, amount))
+    allocations: dict[int, list[Allocation]] = defaultdict(list)
+    for note_id, start, amount, paid_on in PaymentAllocation.objects.filter(
+        note_id__in=note_ids
+    ).values_list("note_id", "period_start", "amount", "paid_on"):
+        allocations[note_id].append(Allocation(start, amount, paid_on))
+    return principal_paid, allocations
+
+
 def note_facts_get(*, note: Note) -> NoteFacts:
     """Load a note's money facts (two queries)."""
     series = note.series
     rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
-    principal_payments = note.payments.filter(applies_to=PaymentKind.PRINCIPAL).values_list(
-        "paid_on", "amount"
-    )
-    allocations = PaymentAllocation.objects.filter(note=note).values_list(
-        "period_start", "amount", "paid_on"
-    )
+    principal_paid, allocations = money_facts_by_note([note.pk])
     return NoteFacts(
         note=note,
         rate=rate,
         rate_basis=str(basis),
-        timeline=principal_timeline(note.issue_date, note.principal.amount, principal_payments),
-        allocations=tuple(Allocation(p, a, d) for p, a, d in allocations),
+        timeline=principal_timeline(
+            note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
+        ),
+        allocations=tuple(allocations.get(note.pk, ())),
     )
 
 

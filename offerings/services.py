@@ -19,7 +19,6 @@ retries, duplicate messages and concurrent workers convert each note once.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,17 +32,17 @@ from djmoney.money import Money
 from notes.domain.conversion import conversion_compute
 from notes.domain.interest import balance_on, effective_rate, principal_timeline
 from notes.domain.periods import add_months
-from notes.domain.position import Allocation, allocate_interest, open_interest_months
+from notes.domain.position import allocate_interest, open_interest_months
 from notes.models import (
     ACTIVE_STATUSES,
     Note,
     NoteSeries,
     NoteStatus,
     Payment,
-    PaymentAllocation,
     PaymentKind,
     PaymentMethod,
 )
+from notes.selectors import money_facts_by_note
 from notes.services.payments import NoteStateConflict
 from offerings.domain.pricing import (
     PricingError,
@@ -636,16 +635,7 @@ def notes_convert(
     if not notes:
         return []
     ids = [n.pk for n in notes]
-    principal_paid = defaultdict(list)
-    for note_id, paid_on, amount in Payment.objects.filter(
-        note_id__in=ids, applies_to=PaymentKind.PRINCIPAL
-    ).values_list("note_id", "paid_on", "amount"):
-        principal_paid[note_id].append((paid_on, amount))
-    allocations = defaultdict(list)
-    for note_id, start, amount, paid_on in PaymentAllocation.objects.filter(
-        note_id__in=ids
-    ).values_list("note_id", "period_start", "amount", "paid_on"):
-        allocations[note_id].append(Allocation(start, amount, paid_on))
+    principal_paid, allocations = money_facts_by_note(ids)
 
     conversions, payments, interest_parts = [], [], []
     for note in notes:
