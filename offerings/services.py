@@ -527,7 +527,8 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> tuple[str, int]:
                 )
                 waiting += len(active) - len(converted)
                 results.append(
-                    f"{series.name}: {_notes_phrase(len(converted))} converted ({kind})"
+                    f"{series.name}: {_notes_phrase(len(converted))} converted"
+                    f" ({ConversionKind(kind).label})"
                     + _waiting_phrase(len(active) - len(converted), day)
                 )
             elif qualifies_voluntary(offering.kind, gross, thresholds):

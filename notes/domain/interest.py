@@ -184,7 +184,7 @@ def accrual_explanation(
         days = days_inclusive(seg_start, seg_end)
         parts.append(
             f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
-            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d}, {days} days)"
+            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d}, {days_phrase(days)})"
         )
     exact = accrue(timeline, rate, convention, start, end)
     return (
@@ -193,6 +193,10 @@ def accrual_explanation(
         + f"; {convention.value}, days counted inclusively; rounded half-up once to"
         + f" {round_cents(exact):,.2f} (§2)"
     )
+
+
+def days_phrase(days: int) -> str:
+    return "1 day" if days == 1 else f"{days} days"
 
 
 def fraction_label(convention: DayCount, fraction: Fraction, start: date, end: date) -> str:

@@ -37,6 +37,7 @@ from django.utils import timezone
 from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
     accrual_explanation,
+    days_phrase,
     effective_rate,
     fraction_label,
     period_interest,
@@ -242,7 +243,8 @@ def statements_generate(
                     rate_num * fraction.numerator,
                     rate_den * fraction.denominator,
                     f" × {rate.normalize():f} × {label}"
-                    f" ({period.start:%Y-%m-%d}–{period.end:%Y-%m-%d}, {period.days} days) = ",
+                    f" ({period.start:%Y-%m-%d}–{period.end:%Y-%m-%d},"
+                    f" {days_phrase(period.days)}) = ",
                 )
             )
         plan = plans[series_id, start, ended_on] = (

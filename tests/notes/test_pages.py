@@ -106,3 +106,17 @@ def test_the_register_pages_its_notes(client, auditor_user, settings):
         views.NOTES_PER_PAGE = original
     assert "Page 1 of 2 (3 notes)" in first
     assert "Page 2 of 2" in second
+
+
+def test_rates_and_thresholds_read_as_people_write_them(client, auditor_user):
+    from decimal import Decimal
+
+    from notes.templatetags.notedesk import percent
+
+    assert (percent(Decimal("0.100000")), percent(Decimal("0.085")), percent(None)) == (
+        "10%", "8.5%", "")
+    note = NoteFactory()
+    client.force_login(auditor_user)
+    page = client.get(reverse("series-detail", args=[note.series_id])).content.decode()
+    assert "10% per annum" in page and "USD 3,000,000.00" in page
+    assert "10% (stated)" in client.get("/").content.decode()
