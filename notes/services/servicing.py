@@ -429,9 +429,12 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
             SELECT count(*) FROM (
                 SELECT bool_or(is_statement) AS stated, sum(owed) AS owed
                 FROM (
-                    SELECT note_id, period_start, amount AS owed, true AS is_statement
-                    FROM notes_intereststatement
-                    WHERE note_id BETWEEN %s AND %s AND due_date < %s
+                    SELECT s.note_id, s.period_start, s.amount AS owed, true AS is_statement
+                    FROM notes_intereststatement s JOIN notes_note n ON n.id = s.note_id
+                    WHERE s.note_id BETWEEN %s AND %s AND s.due_date < %s
+                      -- a statement for the month the note ended in is superseded
+                      AND (n.ended_on IS NULL OR n.ended_on > s.period_end
+                           OR n.ended_on > %s)
                     UNION ALL
                     SELECT note_id, period_start, -amount, false
                     FROM notes_paymentallocation
@@ -441,6 +444,6 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
             ) periods
             WHERE stated AND owed > 0
             """,
-            [id_from, id_to, as_of, id_from, id_to, as_of],
+            [id_from, id_to, as_of, as_of, id_from, id_to, as_of],
         )
         return cursor.fetchone()[0]

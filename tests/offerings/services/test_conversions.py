@@ -350,6 +350,9 @@ def test_a_statement_for_the_month_the_note_converted_in_is_superseded(committed
     assert rows[-1].period_start == date(2007, 7, 1)
     assert rows[-1].status == "superseded"
     assert {r.status for r in rows[:-1]} == {"paid"}  # settled by the conversion
+    from notes.services.servicing import past_due_count
+
+    assert past_due_count(id_from=note.pk, id_to=note.pk, as_of=date(2007, 9, 1)) == 0
 
 
 def test_a_failing_trigger_does_not_stop_the_daily_cycle(series, note):
