@@ -6,7 +6,6 @@ SPEC "Interest"); cash in lieu of fractional shares is rounded the same way
 (§7). Nothing else in the domain rounds money.
 """
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -31,6 +30,16 @@ def round_cents(value: Fraction | Decimal) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(CENT, rounding=ROUND_HALF_UP)
     exact = Fraction(value)
-    # floor(|x| * 100 + 1/2) is half-up on the magnitude, computed on integers.
-    cents = math.floor(abs(exact) * 100 + Fraction(1, 2))
-    return Decimal(-cents if exact < 0 else cents).scaleb(-2)
+    return round_cents_ratio(exact.numerator, exact.denominator)
+
+
+def round_cents_ratio(numerator: int, denominator: int) -> Decimal:
+    """`round_cents(Fraction(numerator, denominator))`, on integers only.
+
+    The statement run calls this once per statement, so it avoids building a
+    Fraction: floor(|n/d| × 100 + 1/2) = (200·|n| + d) // (2·d) for d > 0.
+    """
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    cents = (200 * abs(numerator) + denominator) // (2 * denominator)
+    return Decimal(-cents if numerator < 0 else cents).scaleb(-2)

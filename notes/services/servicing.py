@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from math import gcd
 
 from django.conf import settings
@@ -43,7 +42,7 @@ from notes.domain.interest import (
     period_interest,
     principal_timeline,
 )
-from notes.domain.money import round_cents
+from notes.domain.money import round_cents_ratio
 from notes.domain.periods import statement_periods
 from notes.models import (
     PaymentKind,
@@ -315,7 +314,7 @@ def statements_generate(
                     # round_cents(accrue(...)) and accrual_explanation(...) for one balance.
                     numerator = balance_num * k_num
                     denominator = balance_den * k_den
-                    amount = round_cents(Fraction(numerator, denominator))
+                    amount = round_cents_ratio(numerator, denominator)
                     divisor = gcd(numerator, denominator)
                     exact = Decimal(numerator // divisor) / Decimal(denominator // divisor)
                     calculation = f"{balance_text}{middle}{exact:.6f}{tail}{amount:,.2f} (§2)"
