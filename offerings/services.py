@@ -130,19 +130,19 @@ def offering_price_for(offering: Offering, tranche: Decimal) -> tuple[Decimal | 
         return None, str(exc)
     lines = [
         f"sale {i}: {line.dollars_counted:,.2f} of Common Stock counted"
-        f" = {float_free(line.shares_counted)} shares"
+        f" = {shares_text(line.shares_counted)} shares"
         for i, line in enumerate(computation.lines, start=1)
         if line.dollars_counted
     ]
     explanation = (
         "; ".join(lines)
-        + f"; price = {tranche:,.2f} ÷ {float_free(computation.shares_counted)} shares,"
+        + f"; price = {tranche:,.2f} ÷ {shares_text(computation.shares_counted)} shares,"
         f" rounded half-up to 6 places = {computation.price} (§5.1)"
     )
     return computation.price, explanation
 
 
-def float_free(value) -> str:
+def shares_text(value) -> str:
     """Show an exact share count (a Fraction) to 6 places for people, without floats."""
     from fractions import Fraction
 
