@@ -35,22 +35,6 @@ class RateSource(StrEnum):
     MAXIMUM_LAWFUL = "maximum lawful"
 
 
-@dataclass(frozen=True)
-class Terms:
-    """The interest terms of a note series: effective annual rate, convention, due day."""
-
-    rate: Decimal
-    convention: DayCount
-    due_day: int = 15
-
-    def __post_init__(self) -> None:
-        if self.rate < 0:
-            raise ValueError(f"the interest rate cannot be negative, not {self.rate}")
-        if not 1 <= self.due_day <= 31:
-            raise ValueError(f"the interest due day must be between 1 and 31, not {self.due_day}")
-        DayCount(self.convention)  # raises ValueError for an unknown convention
-
-
 def effective_rate(
     stated_rate: Decimal, max_lawful_rate: Decimal | None
 ) -> tuple[Decimal, RateSource]:

@@ -10,7 +10,6 @@ from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
     BalanceStep,
     RateSource,
-    Terms,
     accrue,
     balance_on,
     effective_rate,
@@ -73,16 +72,6 @@ def test_a_lower_maximum_lawful_rate_applies():
 def test_the_stated_rate_applies_when_lower_than_or_equal_to_the_maximum():
     assert effective_rate(TEN_PERCENT, Decimal("0.12")) == (TEN_PERCENT, "stated")
     assert effective_rate(TEN_PERCENT, TEN_PERCENT) == (TEN_PERCENT, "stated")
-
-
-def test_terms_default_to_the_15th_and_refuse_nonsense():
-    assert Terms(rate=TEN_PERCENT, convention=DayCount.ACT_365F).due_day == 15
-    with pytest.raises(ValueError):
-        Terms(rate=Decimal("-0.01"), convention=DayCount.ACT_365F)
-    with pytest.raises(ValueError):
-        Terms(rate=TEN_PERCENT, convention=DayCount.ACT_365F, due_day=0)
-    with pytest.raises(ValueError):
-        Terms(rate=TEN_PERCENT, convention="ACT/999")
 
 
 # --- principal timeline --------------------------------------------------------------
