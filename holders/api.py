@@ -1,4 +1,4 @@
-"""REST API for holders and their address history (API.md: `holders/`)."""
+"""REST API for holders and their address history (docs/api.md: `holders/`)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,8 @@ class HolderAddressListCreate(generics.ListCreateAPIView):
     """A holder's address history; a new address takes effect from its date."""
 
     serializer_class = HolderAddressSerializer
+    # The model for the schema generator, which builds the view without a holder_id.
+    queryset = HolderAddress.objects.none()
 
     def get_holder(self) -> Holder:
         return get_object_or_404(Holder, pk=self.kwargs["holder_id"])

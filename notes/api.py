@@ -1,4 +1,4 @@
-"""REST API for the note register (API.md: `issuers/`, `series/`, `notes/`)."""
+"""REST API for the note register (docs/api.md: `issuers/`, `series/`, `notes/`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from datetime import date
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from holders.models import Holder
 from notes import selectors, services
 from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
+from notes.domain.position import LAST_POSITION_DAY, PositionDayOutOfRange
+from notes.idempotency import IDEMPOTENCY_KEY, idempotent
 from notes.models import (
     InterestStatement,
     Issuer,
@@ -27,7 +30,7 @@ from notes.models import (
 )
 from notes.services import payments
 from notes.services.cycle import servicing_cycle_start
-from notes.services.payments import IdempotencyConflict, NoteStateConflict
+from notes.services.payments import IdempotencyConflict, LikelyDuplicate, NoteStateConflict
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -157,9 +160,12 @@ def _as_of(request) -> date:
     if not raw:
         return timezone.localdate()
     try:
-        return date.fromisoformat(raw)
+        as_of = date.fromisoformat(raw)
     except ValueError as exc:
         raise serializers.ValidationError({"as_of": ["Use a date as YYYY-MM-DD."]}) from exc
+    if as_of > LAST_POSITION_DAY:
+        raise serializers.ValidationError({"as_of": [str(PositionDayOutOfRange(as_of))]})
+    return as_of
 
 
 def _conversion_summary(note: Note, as_of: date) -> dict | None:
@@ -182,6 +188,15 @@ def _conversion_summary(note: Note, as_of: date) -> dict | None:
     }
 
 
+class InterestLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["final", "current", "stated"])
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    amount = MoneyAmountField()
+    calculation = serializers.CharField()
+
+
 class PositionSerializer(serializers.Serializer):
     note = serializers.IntegerField()
     as_of = serializers.DateField()
@@ -195,13 +210,33 @@ class PositionSerializer(serializers.Serializer):
     rate_basis = serializers.CharField()
     day_count = serializers.CharField()
     conversion = serializers.DictField(allow_null=True)
+    accrual_ended_on = serializers.DateField(
+        allow_null=True,
+        help_text="The last accruing day: conversion, repayment or the principal reaching zero.",
+    )
+    status_detail = serializers.CharField(
+        help_text="Set while interest is owed on a note whose principal is repaid."
+    )
+    interest_lines = InterestLineSerializer(
+        many=True,
+        help_text="Interest not on a statement: the final period (conversion or repayment "
+        "month), the month in progress, and ended months not yet stated.",
+    )
 
 
 class StatementSerializer(serializers.ModelSerializer):
     amount = MoneyAmountField()
     currency = serializers.CharField(source="amount.currency.code")
     paid_amount = MoneyAmountField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["open", "paid", "past_due", "superseded", "credit"],
+        help_text="`superseded`: wholly cancelled by an adjustment; `credit`: a negative "
+        "adjustment.",
+    )
+    kind = serializers.ChoiceField(
+        choices=["statement", "adjustment"],
+        help_text="`adjustment`: corrects the period's statement after a back-dated fact.",
+    )
     rate = RateField()
 
     class Meta:
@@ -220,9 +255,14 @@ class StatementSerializer(serializers.ModelSerializer):
             "rate",
             "day_count",
             "calculation",
+            "kind",
+            "corrects",
+            "reason",
         ]
 
 
+# Named apart from the offerings' unit allocation, so generated clients get the right shape.
+@extend_schema_serializer(component_name="PaymentAllocation")
 class AllocationSerializer(serializers.ModelSerializer):
     amount = MoneyAmountField()
 
@@ -240,6 +280,13 @@ class PaymentSerializer(serializers.ModelSerializer):
         default=PaymentMethod.CHECK,
     )
     allocations = AllocationSerializer(many=True, read_only=True)
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Record it even though it has the note, day, amount and reference of a "
+        "payment already recorded (otherwise 409 with `duplicate_of`).",
+    )
 
     class Meta:
         model = Payment
@@ -258,6 +305,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "reason",
             "allocations",
             "created_at",
+            "confirm_duplicate",
         ]
         read_only_fields = ["mailed_to", "reverses", "reason", "created_at"]
 
@@ -277,8 +325,8 @@ class NoteMoneyViews:
     def position(self, request, pk=None):
         note = self.get_object()
         as_of = _as_of(request)
-        facts = selectors.note_facts_get(note=note)
-        position = facts.position(as_of)
+        money = selectors.note_money_read(note=note, as_of=as_of)
+        position = money.position
         data = {
             "note": note.pk,
             "as_of": as_of,
@@ -288,10 +336,13 @@ class NoteMoneyViews:
             "note_amount": position.note_amount,
             "past_due_interest": position.past_due_interest,
             "status": selectors.note_status_on(note, as_of),
-            "rate": facts.rate,
-            "rate_basis": facts.rate_basis,
+            "rate": money.rate,
+            "rate_basis": money.rate_basis,
             "day_count": note.series.day_count,
             "conversion": _conversion_summary(note, as_of),
+            "accrual_ended_on": money.accrual_ended_on,
+            "status_detail": money.status_detail,
+            "interest_lines": money.unstated_lines,
         }
         return Response(PositionSerializer(data).data)
 
@@ -307,7 +358,21 @@ class NoteMoneyViews:
         return self.get_paginated_response(StatementSerializer(page, many=True).data)
 
 
+class LikelyDuplicateError(APIException):
+    """409 naming the record the request looks like; `"confirm_duplicate": true` records it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "likely_duplicate"
+
+    def __init__(self, exc: LikelyDuplicate):
+        super().__init__(str(exc))
+        # A dict detail is the body as it stands: `duplicate_of` stays a number.
+        self.detail = {"detail": self.detail, "duplicate_of": exc.earlier.pk}
+
+
 def _payment_errors(exc):
+    if isinstance(exc, LikelyDuplicate):
+        raise LikelyDuplicateError(exc) from exc
     if isinstance(exc, (NoteStateConflict, IdempotencyConflict)):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     raise_as_api_error(exc)
@@ -320,9 +385,10 @@ class PaymentViewSet(CreateListRetrieveViewSet):
     def get_queryset(self):
         return selectors.payment_list().prefetch_related("allocations")
 
-    @extend_schema(
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)]
-    )
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    # The key store answers concurrent repeats as it does sequential ones (200, replayed);
+    # the payment's own key (below) still catches a key used before the store kept it.
+    @idempotent(replay_status=status.HTTP_200_OK)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -339,9 +405,15 @@ class PaymentViewSet(CreateListRetrieveViewSet):
                 reference=data.get("reference", ""),
                 holder_consent_reference=data.get("holder_consent_reference", ""),
                 idempotency_key=key,
+                confirm_duplicate=data.get("confirm_duplicate", False),
                 recorded_by=request.user,
             )
-        except (DjangoValidationError, NoteStateConflict, IdempotencyConflict) as exc:
+        except (
+            DjangoValidationError,
+            NoteStateConflict,
+            IdempotencyConflict,
+            LikelyDuplicate,
+        ) as exc:
             return _payment_errors(exc)
         body = PaymentSerializer(payment).data
         if before is not None:
@@ -350,8 +422,11 @@ class PaymentViewSet(CreateListRetrieveViewSet):
             )
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReversalSerializer, responses=PaymentSerializer)
+    @extend_schema(
+        request=ReversalSerializer, responses=PaymentSerializer, parameters=[IDEMPOTENCY_KEY]
+    )
     @action(detail=True, methods=["post"])
+    @idempotent
     def reverse(self, request, pk=None):
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

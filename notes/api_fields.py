@@ -1,4 +1,4 @@
-"""API field conventions (API.md): money as two-place strings, rates as short strings."""
+"""API field conventions (docs/api.md): money as two-place strings, rates as short strings."""
 
 from decimal import Decimal
 

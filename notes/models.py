@@ -242,6 +242,17 @@ class InterestStatement(models.Model):
     note and period (a unique constraint, so retries and concurrent runs cannot
     duplicate it); never updated or deleted. Whether it is open, paid or past
     due derives from the payments allocated to its period and the date asked.
+
+    **Corrections are adjustments.** A back-dated fact (a reversal, a principal
+    payment, a conversion or repayment dated in a month already stated) can
+    change what a stated month accrues. The statement is not edited: an
+    *adjustment* statement for the difference is added to the same period,
+    pointing at the statement it corrects (``corrects``) and saying why
+    (``reason``), due on the next due date. A period's standing statements —
+    the original and its adjustments — always add up to exactly the interest
+    the domain core gives that period (zero for a month that should have no
+    statement). An adjustment may be negative (a credit); an original is never
+    negative, and the servicing cycle never issues one for 0.00.
     """
 
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="statements")
@@ -257,15 +268,33 @@ class InterestStatement(models.Model):
         "ServicingRun", on_delete=models.PROTECT, null=True, blank=True,
         related_name="statements",
     )
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments",
+        help_text="The period's original statement this adjustment corrects.",
+    )
+    reason = models.TextField(
+        blank=True, default="", db_default="", help_text="Why an adjustment was issued."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["note", "period_start"]
+        ordering = ["note", "period_start", "id"]
         constraints = [
+            # One original per note and period; adjustments add to it.
             models.UniqueConstraint(
-                fields=["note", "period_start"], name="statement_one_per_note_and_period"
+                fields=["note", "period_start"],
+                condition=models.Q(corrects__isnull=True),
+                name="statement_one_per_note_and_period",
             ),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="statement_amount"),
+            models.CheckConstraint(
+                condition=models.Q(corrects__isnull=True, amount__gte=0)
+                | (models.Q(corrects__isnull=False) & ~models.Q(amount=0)),
+                name="statement_amount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(corrects__isnull=True) | ~models.Q(reason=""),
+                name="statement_adjustment_has_reason",
+            ),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start"))
                 & models.Q(due_date__gt=models.F("period_end")),
@@ -275,7 +304,13 @@ class InterestStatement(models.Model):
         triggers = [append_only()]
 
     def __str__(self) -> str:
-        return f"{self.note} {self.period_start:%Y-%m}"
+        label = " adjustment" if self.corrects_id else ""
+        return f"{self.note} {self.period_start:%Y-%m}{label}"
+
+    @property
+    def kind(self) -> str:
+        """`statement` for a month's original statement, `adjustment` for a correction."""
+        return "adjustment" if self.corrects_id else "statement"
 
 
 class PaymentKind(models.TextChoices):
@@ -319,7 +354,8 @@ class Payment(models.Model):
     )
     reason = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    request_fingerprint = models.CharField(max_length=64, blank=True)
+    # Keyed (HMAC), never a plain digest of the request: see notes.fingerprints.
+    request_fingerprint = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -448,7 +484,7 @@ class ServicingChunk(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to an API write sent with an `Idempotency-Key` (API.md).
+    """The first answer to an API write sent with an `Idempotency-Key` (docs/api.md).
 
     The key is reserved in the same transaction as the write it answers, so a
     repeated request (a retry, a double submit, two at once) gets the first
@@ -457,7 +493,8 @@ class IdempotencyRecord(models.Model):
 
     key = models.CharField(max_length=200)
     scope = models.CharField(max_length=200, help_text="Method and path the key was used on.")
-    fingerprint = models.CharField(max_length=64)
+    # Keyed (HMAC), never a plain digest of the body: see notes.fingerprints.
+    fingerprint = models.CharField(max_length=100)
     status_code = models.PositiveSmallIntegerField(null=True)
     body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
     user = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, related_name="+")

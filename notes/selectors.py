@@ -15,8 +15,15 @@ from decimal import Decimal
 from django.db.models import Case, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from notes.domain.interest import effective_rate, principal_timeline
-from notes.domain.position import Allocation, Position, note_position
+from notes.domain.interest import accrual_end, effective_rate, principal_timeline
+from notes.domain.position import (
+    Allocation,
+    InterestLine,
+    LineKind,
+    Position,
+    interest_lines,
+    note_position,
+)
 from notes.models import (
     InterestStatement,
     Note,
@@ -70,6 +77,11 @@ class NoteFacts:
     timeline: tuple
     allocations: tuple[Allocation, ...]
 
+    @property
+    def accrual_end(self) -> date | None:
+        """The last accruing day: conversion, repayment, or the principal reaching zero."""
+        return accrual_end(self.timeline, self.note.ended_on)
+
     def position(self, as_of: date) -> Position:
         series = self.note.series
         return note_position(
@@ -80,7 +92,20 @@ class NoteFacts:
             due_day=series.interest_due_day,
             allocations=self.allocations,
             as_of=as_of,
-            end_date=self.note.ended_on,
+            end_date=self.accrual_end,
+            # A payoff or conversion settles the final month with it; a principal
+            # repaid before the interest leaves that month to fall due as any other.
+            end_settles_interest=self.note.ended_on == self.accrual_end,
+        )
+
+    def interest_lines(self, as_of: date) -> list[InterestLine]:
+        return interest_lines(
+            timeline=self.timeline,
+            rate=self.rate,
+            convention=self.note.series.day_count,
+            issue_date=self.note.issue_date,
+            as_of=as_of,
+            end_date=self.accrual_end,
         )
 
 
@@ -118,56 +143,72 @@ def note_facts_get(*, note: Note) -> NoteFacts:
 
 
 def note_position_get(*, note: Note, as_of: date) -> Position:
-    """The note's position at the end of `as_of` (SPEC "Accrued unpaid interest")."""
+    """The note's position at the end of `as_of` (§2, accrued unpaid interest)."""
     return note_facts_get(note=note).position(as_of)
 
 
-def statement_list_with_status(*, note: Note, as_of: date) -> list[InterestStatement]:
-    """The note's statements, each with `paid_amount` and `status` as of a day.
+def statement_list_with_status(
+    *, note: Note, as_of: date, allocations: tuple[Allocation, ...] | None = None
+) -> list[InterestStatement]:
+    """The note's standing statements, each with `paid_amount` and `status` as of a day.
 
-    Status derives from allocations and dates: `paid` once the interest
-    allocated to its period on or before `as_of` covers it, `past_due` from the
-    day after its due date, `open` before that.
+    A statement — original or adjustment — counts as of a day once its month
+    has ended, like the position, whenever it was issued. A period's
+    statements are settled in order: credits (negative adjustments) first cancel what the
+    period's earlier statements asked, then the interest allocated to the
+    period on or before `as_of` pays what is left, oldest statement first.
+    Each is `paid` once settled, `past_due` from the day after its due date,
+    `open` before that; a statement wholly cancelled by a credit is
+    `superseded`, and a credit itself is `credit`. An original for 0.00 (from
+    before the rule that never issues one) is left out.
     """
-    paid = (
-        PaymentAllocation.objects.filter(
-            note=note, period_start=OuterRef("period_start"), paid_on__lte=as_of
+    if allocations is None:
+        allocations = tuple(
+            Allocation(start, amount, paid_on)
+            for start, amount, paid_on in PaymentAllocation.objects.filter(note=note).values_list(
+                "period_start", "amount", "paid_on"
+            )
         )
-        .order_by()
-        .values("period_start")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    statements = list(
-        # A statement exists as of a day once its month has ended.
-        InterestStatement.objects.filter(note=note, period_end__lt=as_of)
-        .annotate(paid_amount=Coalesce(Subquery(paid), ZERO))
-        .order_by("period_start")
-    )
+    paid_by_period: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for allocation in allocations:
+        if allocation.paid_on <= as_of:
+            paid_by_period[allocation.period_start] += allocation.amount
+    statements = [
+        s
+        for s in InterestStatement.objects.filter(note=note, period_end__lt=as_of).order_by(
+            "period_start", "id"
+        )
+        if s.amount.amount or s.corrects_id
+    ]
+    by_period: dict[date, list[InterestStatement]] = defaultdict(list)
     for statement in statements:
-        statement.status = statement_status(
-            statement, statement.paid_amount, as_of, ended_on=note.ended_on
-        )
+        by_period[statement.period_start].append(statement)
+    for period_start, rows in by_period.items():
+        statement_period_settle(rows, paid_by_period[period_start], as_of)
     return statements
 
 
-def statement_status(
-    statement: InterestStatement, paid_amount: Decimal, as_of: date, ended_on: date | None = None
-) -> str:
-    """`paid`, `past_due` or `open`; `superseded` for the month the note ended in.
-
-    A statement issued for a month in which the note was later (but with an
-    earlier date) converted or repaid should not exist (SPEC: that month's
-    interest is part of the Note Amount or the payoff). It cannot be deleted, so
-    it is shown as superseded and never counts as past due.
-    """
-    if ended_on is not None and statement.period_end >= ended_on and as_of >= ended_on:
-        return "superseded"
-    if paid_amount >= statement.amount.amount:
-        return "paid"
-    if as_of > statement.due_date:
-        return "past_due"
-    return "open"
+def statement_period_settle(rows: list[InterestStatement], paid: Decimal, as_of: date) -> None:
+    """Set `paid_amount` and `status` on one period's statements (oldest first)."""
+    credit = -sum((r.amount.amount for r in rows if r.amount.amount < 0), ZERO)
+    for row in rows:
+        amount = row.amount.amount
+        if amount < 0:
+            row.paid_amount, row.status = ZERO, "credit"
+            continue
+        cancelled = min(amount, credit)
+        credit -= cancelled
+        asked = amount - cancelled
+        row.paid_amount = min(asked, max(paid, ZERO))
+        paid -= row.paid_amount
+        if not asked:
+            row.status = "superseded"
+        elif row.paid_amount >= asked:
+            row.status = "paid"
+        elif as_of > row.due_date:
+            row.status = "past_due"
+        else:
+            row.status = "open"
 
 
 def payment_list() -> QuerySet[Payment]:
@@ -192,10 +233,26 @@ class NoteMoney:
     rate_basis: str
     day_count: str
     statements: list[InterestStatement]
+    unstated_lines: list[InterestLine]
+    interest_total: Decimal
+    interest_paid: Decimal
+    accrual_ended_on: date | None
+    status_detail: str
 
     @property
     def rate_percent(self) -> Decimal:
         return self.rate * 100
+
+    @property
+    def statements_total(self) -> Decimal:
+        """The standing statements' amounts, adjustments included."""
+        return sum((s.amount.amount for s in self.statements), ZERO)
+
+    @property
+    def ledger_adds_up(self) -> bool:
+        """Statements + the lines not on a statement = all interest accrued (to the cent)."""
+        unstated = sum((line.amount for line in self.unstated_lines), ZERO)
+        return self.statements_total + unstated == self.interest_total
 
 
 NOT_YET_ISSUED = "not_issued"
@@ -218,10 +275,23 @@ def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
     """
     facts = note_facts_get(note=note)
     status = note_status_on(note, as_of)
+    position = facts.position(as_of)
+    statements = statement_list_with_status(
+        note=note, as_of=as_of, allocations=facts.allocations
+    )
+    lines = facts.interest_lines(as_of) if as_of >= note.issue_date else []
+    stated_periods = {s.period_start for s in statements}
+    end = facts.accrual_end
+    detail = ""
+    if status in (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED) and end and end <= as_of:
+        detail = (
+            f"Principal repaid in full on {end:%Y-%m-%d}; nothing accrues after that day (§2)."
+            f" Interest of {position.accrued_unpaid_interest:,.2f} is still owed."
+        )
     return NoteMoney(
         as_of=as_of,
         currency=note.currency,
-        position=facts.position(as_of),
+        position=position,
         status=status,
         status_label=(
             "Not yet issued" if status == NOT_YET_ISSUED else NoteStatus(status).label
@@ -229,7 +299,19 @@ def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
         rate=facts.rate,
         rate_basis=facts.rate_basis,
         day_count=note.series.day_count,
-        statements=statement_list_with_status(note=note, as_of=as_of),
+        statements=statements,
+        # Months not carried by a statement: the final month, the month in
+        # progress, and any ended month the servicing cycle has not stated yet.
+        unstated_lines=[
+            line for line in lines
+            if line.kind != LineKind.STATED or line.start not in stated_periods
+        ],
+        interest_total=sum((line.amount for line in lines), ZERO),
+        interest_paid=sum(
+            (a.amount for a in facts.allocations if a.paid_on <= as_of), ZERO
+        ),
+        accrual_ended_on=end,
+        status_detail=detail,
     )
 
 

@@ -22,6 +22,13 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from notes import selectors
+from notes.form_writes import (
+    already_recorded_redirect,
+    duplicate_confirm_response,
+    duplicate_confirmed,
+    form_record_once,
+    key_spent_on_form,
+)
 from notes.forms import AsOfForm, PaymentForm, PaymentReverseForm, ServicingRunStartForm
 from notes.models import (
     Note,
@@ -34,6 +41,7 @@ from notes.permissions import is_finance, is_staff_reader
 from notes.services.cycle import servicing_cycle_start
 from notes.services.payments import (
     IdempotencyConflict,
+    LikelyDuplicate,
     NoteStateConflict,
     payment_record,
     payment_reverse,
@@ -152,8 +160,23 @@ class NoteDetailView(StaffPageMixin, View):
         return note_detail_response(request, note_get(pk))
 
 
+def _payment_duplicate_details(payment: Payment) -> list[tuple[str, str]]:
+    return [
+        ("Note", str(payment.note)),
+        ("Paid on", f"{payment.paid_on:%Y-%m-%d}"),
+        ("Amount", f"{payment.amount.currency} {payment.amount.amount:,.2f}"),
+        ("Applies to", payment.get_applies_to_display()),
+        ("Method", payment.get_method_display()),
+        ("Reference", payment.reference),
+    ]
+
+
 class PaymentRecordView(StaffPageMixin, View):
-    """POST a payment (Finance). Refusals come back on the form; success redirects (PRG)."""
+    """POST a payment (Finance). Refusals come back on the form; success redirects (PRG).
+
+    Once per rendered form (its one-time key, in the API's key store); a likely
+    duplicate under a new key waits for the user's confirmation.
+    """
 
     http_method_names = ["post"]
 
@@ -164,19 +187,36 @@ class PaymentRecordView(StaffPageMixin, View):
         if not form.is_valid():
             return note_detail_response(request, note, payment_form=form)
         data = form.cleaned_data
-        key = data["idempotency_key"]
-        replay = Payment.objects.filter(idempotency_key=key).exists()
+        key = form.idempotency_key
+        # A payment keyed before forms used the key store is a repeat as well.
+        replay = key is not None and Payment.objects.filter(idempotency_key=key).exists()
+        note_url = reverse("note-detail", args=[note.pk])
         try:
-            payment = payment_record(
-                note=note,
-                paid_on=data["paid_on"],
-                amount=data["amount"],
-                applies_to=data["applies_to"],
-                method=data["method"],
-                reference=data["reference"],
-                holder_consent_reference=data["holder_consent_reference"],
-                idempotency_key=key,
-                recorded_by=request.user,
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: payment_record(
+                    note=note,
+                    paid_on=data["paid_on"],
+                    amount=data["amount"],
+                    applies_to=data["applies_to"],
+                    method=data["method"],
+                    reference=data["reference"],
+                    holder_consent_reference=data["holder_consent_reference"],
+                    idempotency_key=key,
+                    confirm_duplicate=duplicate_confirmed(request),
+                    recorded_by=request.user,
+                ),
+                location=lambda payment: note_url,
+            )
+        except LikelyDuplicate as exc:
+            return duplicate_confirm_response(
+                request,
+                exc=exc,
+                what="payment",
+                earlier_url=f"{note_url}#payment-{exc.earlier.pk}",
+                cancel_url=f"{note_url}#payments",
+                details=_payment_duplicate_details(exc.earlier),
             )
         except ValidationError as exc:  # PaymentRefused
             service_errors_to_form(form, exc)
@@ -188,13 +228,11 @@ class PaymentRecordView(StaffPageMixin, View):
             messages.error(request, f"Payment not recorded: {exc}")
             return note_detail_response(request, note, payment_form=form)
         except IdempotencyConflict:
-            form.add_error(
-                None,
-                "This form was already used for a different payment; nothing was recorded. "
-                "Check the payments below, then submit again.",
-            )
-            form.renew_idempotency_key()
+            key_spent_on_form(form, what="payment")
             return note_detail_response(request, note, payment_form=form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="payment")
+        payment = outcome.value
         amount = f"{payment.amount.currency} {payment.amount.amount:,.2f}"
         if replay:
             messages.info(
@@ -243,8 +281,15 @@ class PaymentReverseView(StaffPageMixin, View):
         if not form.is_valid():
             return self.render(request, payment, form)
         try:
-            reversal = payment_reverse(
-                payment=payment, reason=form.cleaned_data["reason"], recorded_by=request.user
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: payment_reverse(
+                    payment=payment, reason=form.cleaned_data["reason"], recorded_by=request.user
+                ),
+                location=lambda reversal: (
+                    f"{reverse('note-detail', args=[payment.note_id])}#payment-{reversal.pk}"
+                ),
             )
         except ValidationError as exc:  # PaymentRefused
             service_errors_to_form(form, exc)
@@ -252,13 +297,36 @@ class PaymentReverseView(StaffPageMixin, View):
         except NoteStateConflict as exc:
             form.add_error(None, str(exc))
             return self.render(request, payment, form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="reversal")
+            return self.render(request, payment, form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="reversal")
+        reversal = outcome.value
         messages.success(
             request,
             f"Reversed the {payment.get_applies_to_display().lower()} payment of "
             f"{payment.amount.currency} {payment.amount.amount:,.2f} on {payment.paid_on} "
-            f"(reversal #{reversal.pk}).",
+            f"(reversal #{reversal.pk})." + _corrections_sentence(reversal),
         )
         return redirect(f"{reverse('note-detail', args=[payment.note_id])}#payments")
+
+
+def _corrections_sentence(reversal: Payment) -> str:
+    corrections = getattr(reversal, "corrections", [])
+    adjusted = sum(1 for s in corrections if s.corrects_id)
+    issued = len(corrections) - adjusted
+    parts = []
+    if adjusted:
+        parts.append(
+            f"{adjusted} stated month{'s' if adjusted != 1 else ''} corrected by adjustment,"
+            f" due on the next due date"
+        )
+    if issued:
+        parts.append(f"{issued} month{'s' if issued != 1 else ''} now stated")
+    if not parts:
+        return ""
+    return " " + "; ".join(parts).capitalize() + " — see the interest statements (§2)."
 
 
 # --- Servicing -----------------------------------------------------------------------

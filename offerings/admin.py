@@ -69,7 +69,8 @@ class OfferingAdmin(RecordedElsewhereMixin, AuditLinkMixin, admin.ModelAdmin):
             "created_at", "page_link",
         ]}),
         ("Units (§5.1)", {"fields": [
-            "shares_per_unit", "warrants_per_unit", "share_allocation", "allocation_source",
+            "unit_composition", "shares_per_unit", "warrants_per_unit", "share_allocation",
+            "allocation_source",
             "allocation_reference",
         ]}),
         ("Conversion Price (computed, §5.1)", {"fields": [
@@ -82,6 +83,11 @@ class OfferingAdmin(RecordedElsewhereMixin, AuditLinkMixin, admin.ModelAdmin):
     def trigger_status(self, obj):
         trigger = getattr(obj, "trigger", None)
         return trigger.get_status_display() if trigger else "—"
+
+    @admin.display(description="Unit")
+    def unit_composition(self, obj):
+        # Shares and warrants per unit may be fractional ("one-half of one warrant").
+        return obj.unit_composition or "—"
 
     @admin.display(description="Staff page")
     def page_link(self, obj):

@@ -1,22 +1,26 @@
-"""REST API for offerings, corporate events and conversions (API.md)."""
+"""REST API for offerings, corporate events and conversions (docs/api.md)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from notes.api import CreateListRetrieveViewSet
+from notes.api import CreateListRetrieveViewSet, LikelyDuplicateError
 from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
 from notes.idempotency import IDEMPOTENCY_KEY, idempotent
-from notes.models import Note
-from notes.services.payments import NoteStateConflict
+from notes.models import Note, NoteSeries
+from notes.services.payments import LikelyDuplicate, NoteStateConflict
 from offerings import services
 from offerings.domain.qualification import qualifies_automatic, qualifies_voluntary
 from offerings.models import (
+    PER_UNIT_FIELD,
     AllocationSource,
     Conversion,
     CorporateEvent,
@@ -43,14 +47,51 @@ class SaleSerializer(serializers.ModelSerializer):
         fields = ["shares", "price_per_share", "units", "unit_price"]
 
 
+class PerUnitField(serializers.DecimalField):
+    """Shares or warrants in one unit, as a decimal string without padding (`"1"`, `"0.5"`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", PER_UNIT_FIELD["max_digits"])
+        kwargs.setdefault("decimal_places", PER_UNIT_FIELD["decimal_places"])
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return format(Decimal(value).normalize(), "f")
+
+
 class UnitsSerializer(serializers.Serializer):
-    shares_per_unit = serializers.IntegerField(min_value=1)
-    warrants_per_unit = serializers.IntegerField(min_value=0, default=0)
+    """A unit's composition (§5.1): either count may be fractional ("one-half of one warrant")."""
+
+    shares_per_unit = PerUnitField(
+        help_text="Shares of Common Stock in one unit, greater than 0, e.g. \"1\" or \"0.5\"."
+    )
+    warrants_per_unit = PerUnitField(
+        default=Decimal(0),
+        help_text="Warrants in one unit, 0 or more, e.g. \"0.5\" for one-half of one warrant.",
+    )
     share_allocation = RateField(required=False, allow_null=True)
     allocation_source = serializers.ChoiceField(
         choices=AllocationSource.choices, required=False, allow_blank=True
     )
     allocation_reference = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_shares_per_unit(self, value):
+        if value <= 0:
+            raise serializers.ValidationError(
+                "Shares per unit must be greater than 0 (a unit may hold part of a share, "
+                "e.g. 0.5)."
+            )
+        return value
+
+    def validate_warrants_per_unit(self, value):
+        if value < 0:
+            raise serializers.ValidationError(
+                "Warrants per unit cannot be negative (0 for none, 0.5 for one-half of one "
+                "warrant)."
+            )
+        return value
 
 
 class OfferingSerializer(serializers.ModelSerializer):
@@ -58,6 +99,13 @@ class OfferingSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(required=False, default="USD")
     sales = SaleSerializer(many=True)
     units = UnitsSerializer(required=False, allow_null=True, write_only=True)
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Record it even though the issuer has an offering closing that day for the "
+        "same gross proceeds (otherwise 409 with `duplicate_of`).",
+    )
     conversion_price = RateField(read_only=True, max_digits=18)
     qualifies_voluntary = serializers.SerializerMethodField()
     qualifies_automatic = serializers.SerializerMethodField()
@@ -76,6 +124,7 @@ class OfferingSerializer(serializers.ModelSerializer):
             "description",
             "sales",
             "units",
+            "confirm_duplicate",
             "conversion_price",
             "price_computation",
             "price_unavailable_reason",
@@ -96,8 +145,10 @@ class OfferingSerializer(serializers.ModelSerializer):
         data = super().to_representation(offering)
         data["units"] = (
             {
-                "shares_per_unit": offering.shares_per_unit,
-                "warrants_per_unit": offering.warrants_per_unit,
+                "shares_per_unit": PerUnitField().to_representation(offering.shares_per_unit),
+                "warrants_per_unit": PerUnitField().to_representation(
+                    offering.warrants_per_unit
+                ),
                 "share_allocation": RateField().to_representation(offering.share_allocation),
                 "allocation_source": offering.allocation_source,
                 "allocation_reference": offering.allocation_reference,
@@ -112,10 +163,14 @@ class OfferingSerializer(serializers.ModelSerializer):
             return services.offering_record(
                 recorded_by=self.context["request"].user, **validated_data
             )
+        except LikelyDuplicate as exc:
+            raise LikelyDuplicateError(exc) from exc
         except DjangoValidationError as exc:
             raise_as_api_error(exc)
 
 
+# Named apart from a payment's allocation, so generated clients get the right shape.
+@extend_schema_serializer(component_name="UnitAllocation")
 class AllocationSerializer(serializers.Serializer):
     share_allocation = RateField()
     source = serializers.ChoiceField(choices=AllocationSource.choices)
@@ -248,16 +303,27 @@ class PriceDeterminationSerializer(serializers.Serializer):
     source = serializers.CharField()
 
 
+class ConversionFilter(filters.FilterSet):
+    """`?note=`, `?series=` (docs/api.md) and `?status=`; an unknown id is a 400 on its field."""
+
+    series = filters.ModelChoiceFilter(
+        field_name="note__series",
+        queryset=NoteSeries.objects.all(),
+        label="Note series id",
+        error_messages={"invalid_choice": "Not the id of a note series: %(value)s."},
+    )
+
+    class Meta:
+        model = Conversion
+        fields = {"note": ["exact"], "note__series": ["exact"], "status": ["exact"]}
+
+
 class ConversionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ConversionSerializer
-    filterset_fields = {"note": ["exact"], "note__series": ["exact"], "status": ["exact"]}
+    filterset_class = ConversionFilter
 
     def get_queryset(self):
-        queryset = Conversion.objects.select_related("note").order_by("conversion_date", "id")
-        series = self.request.query_params.get("series")
-        if series:
-            queryset = queryset.filter(note__series_id=series)
-        return queryset
+        return Conversion.objects.select_related("note").order_by("conversion_date", "id")
 
     @extend_schema(
         request=PriceDeterminationSerializer,

@@ -13,10 +13,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from notes.forms import DATE_INPUT
+from notes.forms import DATE_INPUT, OneTimeKeyMixin
 from notes.models import Issuer, NoteSeries
 from offerings.domain.qualification import EventKind, OfferingKind
-from offerings.models import PRICE_FIELD, AllocationSource, ConversionStatus, CorporateEvent
+from offerings.models import (
+    PER_UNIT_FIELD,
+    PRICE_FIELD,
+    AllocationSource,
+    ConversionStatus,
+    CorporateEvent,
+)
 
 SALE_ROWS_EXTRA = 6
 
@@ -40,7 +46,7 @@ def _price_field(**kwargs) -> forms.DecimalField:
     )
 
 
-class OfferingForm(forms.Form):
+class OfferingForm(OneTimeKeyMixin, forms.Form):
     """An offering's terms; its sales come in `SaleFormSet`, in the order made."""
 
     issuer = forms.ModelChoiceField(queryset=Issuer.objects.order_by("name"))
@@ -56,8 +62,16 @@ class OfferingForm(forms.Form):
     )
     description = forms.CharField(max_length=200, required=False)
     # Unit terms (§5.1): only for an offering sold as units of shares and warrants.
-    shares_per_unit = forms.IntegerField(min_value=1, required=False, label="Shares per unit")
-    warrants_per_unit = forms.IntegerField(min_value=0, required=False, label="Warrants per unit")
+    # Either may be fractional: "one share and one-half of one warrant" is 1 and 0.5.
+    shares_per_unit = forms.DecimalField(
+        max_digits=PER_UNIT_FIELD["max_digits"], decimal_places=PER_UNIT_FIELD["decimal_places"],
+        required=False, label="Shares per unit", help_text="e.g. 1, or 0.5 for half a share.",
+    )
+    warrants_per_unit = forms.DecimalField(
+        max_digits=PER_UNIT_FIELD["max_digits"], decimal_places=PER_UNIT_FIELD["decimal_places"],
+        required=False, label="Warrants per unit",
+        help_text="e.g. 0.5 for one-half of one warrant.",
+    )
     share_allocation = forms.DecimalField(
         max_digits=9, decimal_places=6, required=False, label="Share allocation",
         help_text="Fraction of the unit price allocated to its shares, e.g. 0.8 (§5.1). "
@@ -83,6 +97,24 @@ class OfferingForm(forms.Form):
 
     def unit_fields(self):
         return [self[name] for name in self.UNIT_FIELDS]
+
+    def clean_shares_per_unit(self):
+        shares = self.cleaned_data["shares_per_unit"]
+        if shares is not None and shares <= 0:
+            raise ValidationError(
+                "Shares per unit must be greater than 0 (a unit may hold part of a share, "
+                "e.g. 0.5)."
+            )
+        return shares
+
+    def clean_warrants_per_unit(self):
+        warrants = self.cleaned_data["warrants_per_unit"]
+        if warrants is not None and warrants < 0:
+            raise ValidationError(
+                "Warrants per unit cannot be negative (0 for none, 0.5 for one-half of one "
+                "warrant)."
+            )
+        return warrants
 
     def clean(self):
         data = super().clean()
@@ -153,7 +185,7 @@ SaleFormSet = forms.formset_factory(
 SALES_PREFIX = "sales"
 
 
-class EventForm(forms.Form):
+class EventForm(OneTimeKeyMixin, forms.Form):
     issuer = forms.ModelChoiceField(queryset=Issuer.objects.order_by("name"))
     kind = forms.ChoiceField(choices=EVENT_KIND_CHOICES)
     effective_date = forms.DateField(widget=DATE_INPUT, label="Effective date")
@@ -180,7 +212,7 @@ class EventForm(forms.Form):
         )
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(OneTimeKeyMixin, forms.Form):
     """The share/warrant split of a unit's price (§5.1), from the documents or the Board."""
 
     share_allocation = forms.DecimalField(
@@ -194,7 +226,7 @@ class AllocationForm(forms.Form):
     )
 
 
-class PriceDeterminationForm(forms.Form):
+class PriceDeterminationForm(OneTimeKeyMixin, forms.Form):
     """A Conversion Price recorded for a conversion that has none in effect (§5.2)."""
 
     price = _price_field(label="Conversion Price")
@@ -217,7 +249,7 @@ class ConversionFilterForm(forms.Form):
     )
 
 
-class ElectionForm(forms.Form):
+class ElectionForm(OneTimeKeyMixin, forms.Form):
     """A Notice of Election (Exhibit A) as received at the principal executive office."""
 
     offering = forms.ModelChoiceField(

@@ -18,6 +18,8 @@ its price (`awaiting_price` → `done`).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -30,6 +32,8 @@ from notes.models import append_only
 from offerings.domain.qualification import EventKind, OfferingKind
 
 PRICE_FIELD = {"max_digits": 18, "decimal_places": 6}
+# Shares or warrants in one unit: "one share and one-half of one warrant" is 1 and 0.5.
+PER_UNIT_FIELD = {"max_digits": 12, "decimal_places": 6}
 
 
 class AllocationSource(models.TextChoices):
@@ -44,9 +48,15 @@ class Offering(models.Model):
     closing_date = models.DateField()
     gross_proceeds = MoneyField(max_digits=16, decimal_places=2, default_currency="USD")
     description = models.CharField(max_length=200, blank=True)
-    # Units (shares + warrants), when sold as units (§5.1).
-    shares_per_unit = models.PositiveIntegerField(null=True, blank=True)
-    warrants_per_unit = models.PositiveIntegerField(null=True, blank=True)
+    # Units (shares + warrants), when sold as units (§5.1); either may be fractional.
+    shares_per_unit = models.DecimalField(
+        null=True, blank=True, **PER_UNIT_FIELD,
+        help_text="Shares of Common Stock in one unit, e.g. 1 or 0.5.",
+    )
+    warrants_per_unit = models.DecimalField(
+        null=True, blank=True, **PER_UNIT_FIELD,
+        help_text="Warrants in one unit, e.g. 0.5 for one-half of one warrant.",
+    )
     share_allocation = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True,
         help_text="Fraction of the unit price allocated to its shares (§5.1).",
@@ -74,6 +84,16 @@ class Offering(models.Model):
                 condition=models.Q(gross_proceeds__gt=0), name="offering_gross_positive"
             ),
             models.CheckConstraint(
+                condition=models.Q(shares_per_unit__isnull=True)
+                | models.Q(shares_per_unit__gt=0),
+                name="offering_shares_per_unit_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warrants_per_unit__isnull=True)
+                | models.Q(warrants_per_unit__gte=0),
+                name="offering_warrants_per_unit_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(share_allocation__isnull=True)
                 | models.Q(share_allocation__gt=0, share_allocation__lte=1),
                 name="offering_share_allocation_fraction",
@@ -91,6 +111,20 @@ class Offering(models.Model):
     @property
     def sold_in_units(self) -> bool:
         return self.shares_per_unit is not None
+
+    @property
+    def unit_composition(self) -> str:
+        """What one unit holds, as offering documents say it: "1 share + 0.5 warrant"."""
+        if not self.sold_in_units:
+            return ""
+        shares = _count(self.shares_per_unit, "share")
+        return f"{shares} + {_count(self.warrants_per_unit, 'warrant')}"
+
+
+def _count(count, noun: str) -> str:
+    """1 share, 0.5 warrant, 2 shares, 0 warrants — without the stored trailing zeros."""
+    count = Decimal(count or 0)
+    return f"{format(count.normalize(), 'f')} {noun}{'' if 0 < count <= 1 else 's'}"
 
 
 class OfferingSale(models.Model):

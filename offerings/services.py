@@ -35,6 +35,8 @@ from notes.domain.periods import add_months
 from notes.domain.position import allocate_interest, open_interest_months
 from notes.models import (
     ACTIVE_STATUSES,
+    InterestStatement,
+    Issuer,
     Note,
     NoteSeries,
     NoteStatus,
@@ -43,7 +45,8 @@ from notes.models import (
     PaymentMethod,
 )
 from notes.selectors import money_facts_by_note
-from notes.services.payments import NoteStateConflict
+from notes.services.corrections import note_statements_correct
+from notes.services.payments import LikelyDuplicate, NoteStateConflict
 from offerings.domain.pricing import (
     PricingError,
     Sale,
@@ -198,14 +201,22 @@ def offering_record(
     units: dict | None = None,
     description: str = "",
     currency: str = "USD",
+    confirm_duplicate: bool = False,
     recorded_by=None,
 ) -> Offering:
     """Record an offering with its sales in order, and its conversion trigger (outbox).
+
+    Args:
+        confirm_duplicate: record it even though the issuer already has an
+            offering closing that day for the same gross proceeds.
 
     Raises:
         ValidationError: an unknown kind, sales that do not add up to the gross
             proceeds, non-positive figures, unit sales without unit terms, a
             closing before the issuer's notes existed.
+        LikelyDuplicate: the issuer has an offering with the same closing date
+            and gross proceeds, unless `confirm_duplicate` (each offering has
+            its own conversion trigger, so a repeat would act twice).
     """
     if kind not in OfferingKind.__members__.values() and kind not in [
         k.value for k in OfferingKind
@@ -239,6 +250,22 @@ def offering_record(
         raise ValidationError({"sales": str(exc)}) from exc
     if units.get("share_allocation") is not None and not units.get("allocation_source"):
         raise ValidationError({"units": "Say where the allocation comes from (§5.1)."})
+    if not confirm_duplicate:
+        # The issuer's row lock makes two tabs submitting at once see each other.
+        Issuer.objects.select_for_update().filter(pk=issuer.pk).exists()
+        earlier = offering_likely_duplicate(
+            issuer=issuer,
+            closing_date=closing_date,
+            gross_proceeds=Money(gross_proceeds, currency),
+        )
+        if earlier is not None:
+            raise LikelyDuplicate(
+                f"This looks like offering #{earlier.pk}: {earlier.issuer.name}, closing "
+                f"{earlier.closing_date}, gross proceeds {earlier.gross_proceeds.currency} "
+                f"{earlier.gross_proceeds.amount:,.2f}, already recorded. Confirm to record "
+                "a second one.",
+                earlier=earlier,
+            )
     offering = Offering(
         issuer=issuer,
         kind=kind,
@@ -269,6 +296,18 @@ def offering_record(
     trigger = ConversionTrigger.objects.create(offering=offering)
     transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
     return offering
+
+
+def offering_likely_duplicate(*, issuer, closing_date: date, gross_proceeds: Money):
+    """The issuer's offering a new one with this closing date and proceeds would repeat."""
+    return (
+        Offering.objects.filter(
+            issuer=issuer, closing_date=closing_date, gross_proceeds=gross_proceeds
+        )
+        .select_related("issuer", "recorded_by")
+        .order_by("id")
+        .first()
+    )
 
 
 def _offering_price_store(offering: Offering) -> None:
@@ -707,6 +746,21 @@ def notes_convert(
         for start, part in parts
     )
     Note.objects.filter(pk__in=ids).update(status=NoteStatus.CONVERTED, ended_on=conversion_date)
+    # A conversion dated in a month already stated voids that month's statement
+    # and any later one: their interest is part of the Note Amount (§2, §7).
+    for note in Note.objects.filter(
+        pk__in=InterestStatement.objects.filter(
+            note_id__in=ids, period_end__gte=conversion_date
+        ).values("note_id")
+    ):
+        note_statements_correct(
+            note=note,
+            reason=(
+                f"The note converted into Common Stock on {conversion_date}"
+                f" (recorded {timezone.localdate()}), after the months from then on had been"
+                f" stated."
+            ),
+        )
     if kind != ConversionKind.VOLUNTARY:
         NoticeObligation.objects.bulk_create(
             NoticeObligation(

@@ -23,9 +23,16 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 
+from notes.form_writes import (
+    already_recorded_redirect,
+    duplicate_confirm_response,
+    duplicate_confirmed,
+    form_record_once,
+    key_spent_on_form,
+)
 from notes.models import Note, NoteSeries, NoteStatus
 from notes.permissions import is_finance
-from notes.services.payments import NoteStateConflict
+from notes.services.payments import IdempotencyConflict, LikelyDuplicate, NoteStateConflict
 from notes.views import (
     StaffPageMixin,
     finance_required,
@@ -155,6 +162,19 @@ def _more_sale_rows(request):
     return offerings_page(request, offering_form=offering_form, sale_formset=formset)
 
 
+def _offering_duplicate_details(offering: Offering) -> list[tuple[str, str]]:
+    return [
+        ("Issuer", offering.issuer.name),
+        ("Kind", OFFERING_KIND_LABELS.get(offering.kind, offering.kind)),
+        ("Closing date", f"{offering.closing_date:%Y-%m-%d}"),
+        (
+            "Gross proceeds",
+            f"{offering.gross_proceeds.currency} {offering.gross_proceeds.amount:,.2f}",
+        ),
+        ("Description", offering.description or "—"),
+    ]
+
+
 class OfferingRecordView(StaffPageMixin, View):
     """POST an offering with its sales in order (Finance) → `offering_record`."""
 
@@ -171,20 +191,41 @@ class OfferingRecordView(StaffPageMixin, View):
             return offerings_page(request, offering_form=form, sale_formset=formset)
         data = form.cleaned_data
         try:
-            offering = services.offering_record(
-                issuer=data["issuer"],
-                kind=data["kind"],
-                closing_date=data["closing_date"],
-                gross_proceeds=data["gross_proceeds"],
-                sales=formset.sales(),
-                units=form.units(),
-                description=data["description"],
-                currency=data["currency"],
-                recorded_by=request.user,
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: services.offering_record(
+                    issuer=data["issuer"],
+                    kind=data["kind"],
+                    closing_date=data["closing_date"],
+                    gross_proceeds=data["gross_proceeds"],
+                    sales=formset.sales(),
+                    units=form.units(),
+                    description=data["description"],
+                    currency=data["currency"],
+                    confirm_duplicate=duplicate_confirmed(request),
+                    recorded_by=request.user,
+                ),
+                location=lambda offering: reverse("offerings:detail", args=[offering.pk]),
+            )
+        except LikelyDuplicate as exc:
+            return duplicate_confirm_response(
+                request,
+                exc=exc,
+                what="offering",
+                earlier_url=reverse("offerings:detail", args=[exc.earlier.pk]),
+                cancel_url=reverse("offerings:list"),
+                details=_offering_duplicate_details(exc.earlier),
             )
         except ValidationError as exc:
             _form_errors_from_service(form, exc, formset)
             return offerings_page(request, offering_form=form, sale_formset=formset)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="offering")
+            return offerings_page(request, offering_form=form, sale_formset=formset)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="offering")
+        offering = outcome.value
         messages.success(
             request,
             f"Recorded the {OFFERING_KIND_LABELS[offering.kind]} closing {offering.closing_date} "
@@ -206,18 +247,29 @@ class EventRecordView(StaffPageMixin, View):
             return offerings_page(request, event_form=form)
         data = form.cleaned_data
         try:
-            event = services.event_record(
-                issuer=data["issuer"],
-                kind=data["kind"],
-                effective_date=data["effective_date"],
-                voting_power_pct=data["voting_power_pct"],
-                related_events=data["related_events"],
-                description=data["description"],
-                recorded_by=request.user,
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: services.event_record(
+                    issuer=data["issuer"],
+                    kind=data["kind"],
+                    effective_date=data["effective_date"],
+                    voting_power_pct=data["voting_power_pct"],
+                    related_events=data["related_events"],
+                    description=data["description"],
+                    recorded_by=request.user,
+                ),
+                location=lambda event: f"{reverse('offerings:list')}#event-{event.pk}",
             )
         except ValidationError as exc:
             service_errors_to_form(form, exc)
             return offerings_page(request, event_form=form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="corporate event")
+            return offerings_page(request, event_form=form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="corporate event")
+        event = outcome.value
         messages.success(
             request,
             f"Recorded the {EVENT_KIND_LABELS[event.kind].lower()} effective "
@@ -338,12 +390,17 @@ class OfferingAllocationView(StaffPageMixin, View):
             return offering_detail_response(request, offering, allocation_form=form)
         data = form.cleaned_data
         try:
-            offering = services.offering_allocation_record(
-                offering=offering,
-                share_allocation=data["share_allocation"],
-                source=data["source"],
-                reference=data["reference"],
-                recorded_by=request.user,
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: services.offering_allocation_record(
+                    offering=offering,
+                    share_allocation=data["share_allocation"],
+                    source=data["source"],
+                    reference=data["reference"],
+                    recorded_by=request.user,
+                ),
+                location=lambda done: reverse("offerings:detail", args=[done.pk]),
             )
         except ValidationError as exc:
             service_errors_to_form(form, exc)
@@ -351,6 +408,12 @@ class OfferingAllocationView(StaffPageMixin, View):
         except NoteStateConflict as exc:
             messages.error(request, str(exc))
             return redirect("offerings:detail", pk=offering.pk)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="allocation")
+            return offering_detail_response(request, offering, allocation_form=form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="allocation")
+        offering = outcome.value
         if offering.conversion_price is not None:
             messages.success(
                 request,
@@ -421,18 +484,30 @@ class PriceDeterminationView(StaffPageMixin, View):
         back = f"{reverse('offerings:conversions')}?{request.GET.urlencode()}"
         if form.is_valid():
             try:
-                done = services.conversion_price_determine(
-                    conversion=conversion,
-                    price=form.cleaned_data["price"],
-                    source=form.cleaned_data["source"],
-                    determined_by=request.user,
+                outcome = form_record_once(
+                    request,
+                    form=form,
+                    write=lambda: services.conversion_price_determine(
+                        conversion=conversion,
+                        price=form.cleaned_data["price"],
+                        source=form.cleaned_data["source"],
+                        determined_by=request.user,
+                    ),
+                    location=lambda done: f"{back}#conversion-{done.pk}",
                 )
             except ValidationError as exc:
                 service_errors_to_form(form, exc)
             except NoteStateConflict as exc:
                 messages.error(request, str(exc))
                 return redirect(back)
+            except IdempotencyConflict:
+                key_spent_on_form(form, what="price determination")
             else:
+                if outcome.replayed:
+                    return already_recorded_redirect(
+                        request, outcome, what="price determination"
+                    )
+                done = outcome.value
                 messages.success(
                     request,
                     f"{done.note} converted at {done.conversion_price}: {done.shares:,} shares, "
@@ -515,14 +590,19 @@ class ElectionRecordView(StaffPageMixin, View):
             return self.render(request, note, offerings, form)
         data = form.cleaned_data
         try:
-            conversion = services.election_record(
-                note=note,
-                offering=data["offering"],
-                received_on=data["received_on"],
-                certificate_names=data["certificate_names"],
-                address=data["address"],
-                tax_id=data["tax_id"],
-                recorded_by=request.user,
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: services.election_record(
+                    note=note,
+                    offering=data["offering"],
+                    received_on=data["received_on"],
+                    certificate_names=data["certificate_names"],
+                    address=data["address"],
+                    tax_id=data["tax_id"],
+                    recorded_by=request.user,
+                ),
+                location=lambda conversion: reverse("note-detail", args=[note.pk]),
             )
         except ValidationError as exc:
             service_errors_to_form(form, exc)
@@ -530,6 +610,12 @@ class ElectionRecordView(StaffPageMixin, View):
         except NoteStateConflict as exc:
             form.add_error(None, str(exc))
             return self.render(request, note, offerings, form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="Notice of Election")
+            return self.render(request, note, offerings, form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="Notice of Election")
+        conversion = outcome.value
         if conversion.status == ConversionStatus.DONE:
             messages.success(
                 request,

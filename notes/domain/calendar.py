@@ -2,7 +2,7 @@
 
 §12: a notice "shall be deemed delivered upon receipt if sent by personal
 delivery, and three (3) business days after deposit if sent by United States
-mail". SPEC.md fixes a business day as Monday to Friday other than a US
+mail". The product reads a business day as Monday to Friday other than a US
 federal holiday; a holiday falling on a weekend is kept on its observed
 weekday (Friday or Monday), which is then not a business day either. The
 number of mail days is a series term.

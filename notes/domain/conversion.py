@@ -72,17 +72,94 @@ def conversion_compute(
         raise ValueError(f"cash_due_days cannot be negative, got {cash_due_days}")
 
     note_amount = principal + accrued_interest
-    exact_amount, exact_price = Fraction(note_amount), Fraction(price)
-    # Decimal division rounds to the context's precision; Fraction floor
-    # division is exact, so a Note Amount just below a whole multiple of the
-    # price never gains a share.
-    shares = exact_amount // exact_price
+    working = shares_working(note_amount=note_amount, price=price)
     return ConversionFigures(
         principal_converted=principal,
         interest_converted=accrued_interest,
         note_amount=note_amount,
         conversion_price=price,
-        shares=shares,
-        cash_in_lieu=round_cents(exact_amount - shares * exact_price),
+        shares=working.shares,
+        cash_in_lieu=working.cash_in_lieu,
         cash_due_date=conversion_date + timedelta(days=cash_due_days),
     )
+
+
+@dataclass(frozen=True)
+class SharesWorking:
+    """How a Note Amount becomes whole shares and cash (§5.1, §7), exactly.
+
+    ``quotient`` is Note Amount ÷ Conversion Price; ``shares`` its whole part;
+    ``fraction`` the fractional share no certificate is issued for; and
+    ``cash_in_lieu`` that fraction × the price, rounded once, half-up, to the
+    cent.
+    """
+
+    note_amount: Decimal
+    price: Decimal
+    quotient: Fraction
+    shares: int
+    fraction: Fraction
+    cash_in_lieu: Decimal
+
+    def explanation(self) -> str:
+        """The working as a reader re-does it, e.g. for 275,068.49 at 2.412451:
+
+        ``275,068.49 ÷ 2.412451 = 114,020.34… → 114,020 shares;
+        0.34… × 2.412451 = 0.83 cash in lieu (§7)``.
+        """
+        price = _price_text(self.price)
+        return (
+            f"{self.note_amount:,.2f} ÷ {price} = {_truncated(self.quotient)}"
+            f" → {self.shares:,} share{'' if self.shares == 1 else 's'};"
+            f" {_truncated(self.fraction)} × {price} = {self.cash_in_lieu:,.2f}"
+            " cash in lieu (§7)"
+        )
+
+
+def shares_working(*, note_amount: Decimal, price: Decimal) -> SharesWorking:
+    """Shares and cash in lieu for a Note Amount at a Conversion Price (§5.1, §7).
+
+    Raises:
+        ValueError: a non-positive price or a negative Note Amount.
+    """
+    if price <= 0:
+        raise ValueError(f"the Conversion Price must be positive, got {price}")
+    if note_amount < 0:
+        raise ValueError(f"the Note Amount cannot be negative, got {note_amount}")
+    exact_amount, exact_price = Fraction(note_amount), Fraction(price)
+    # Decimal division rounds to the context's precision; Fraction floor
+    # division is exact, so a Note Amount just below a whole multiple of the
+    # price never gains a share.
+    quotient = exact_amount / exact_price
+    shares = exact_amount // exact_price
+    return SharesWorking(
+        note_amount=note_amount,
+        price=price,
+        quotient=quotient,
+        shares=shares,
+        fraction=quotient - shares,
+        # (quotient − shares) × price, written as the remainder of the Note Amount.
+        cash_in_lieu=round_cents(exact_amount - shares * exact_price),
+    )
+
+
+def _truncated(value: Fraction, places: int = 2) -> str:
+    """An exact value to ``places`` decimals, cut (not rounded), with … when there is more.
+
+    Cutting keeps the whole part the floor: 114,020.999… never shows as 114,021.
+    """
+    scaled = value * 10**places
+    cut = scaled.numerator // scaled.denominator
+    text = f"{Decimal(cut).scaleb(-places):,.{places}f}"
+    if value == 0:
+        return "0"
+    return text if cut == scaled else text + "…"
+
+
+def _price_text(price: Decimal) -> str:
+    """A price as stored, without padding beyond two places: 2.412451, 2.50."""
+    text = f"{price:f}"
+    if "." not in text:
+        return text + ".00"
+    whole, cents = text.rstrip("0").split(".")
+    return f"{whole}.{cents.ljust(2, '0')}"

@@ -3,7 +3,7 @@
 §2 accrues simple interest "from the date of issuance of this Note through the
 date this Note is fully repaid or converted", so both ends of a span accrue:
 a span is the inclusive range of days [start, end]. The contract does not name
-a day-count convention; SPEC "Interest" makes it a series term (ACT/365F by
+a day-count convention; the product makes it a series term (ACT/365F by
 default) and defines interest as Σ (principal that day × rate × that day's year
 fraction). Accordingly the year fraction of a span is the exact sum of the
 per-day fractions:
@@ -30,7 +30,7 @@ ONE_DAY = timedelta(days=1)
 
 
 class DayCount(StrEnum):
-    """The day-count conventions a note series may choose (SPEC "Interest")."""
+    """The day-count conventions a note series may choose (§2)."""
 
     ACT_365F = "ACT/365F"
     ACT_360 = "ACT/360"

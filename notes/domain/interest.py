@@ -8,8 +8,8 @@ date this Note is fully repaid or converted into Common Stock."
 - Simple, never compounded: interest accrues on principal only.
 - The effective rate is the lesser of the stated and the maximum lawful rate.
 - Interest for a span of days is Σ (principal outstanding that day × rate ×
-  that day's year fraction) under the series' day-count convention (SPEC
-  "Interest"). The principal is a step function of the day: a principal
+  that day's year fraction) under the series' day-count convention (§2).
+  The principal is a step function of the day: a principal
   payment on day D reduces the balance from day D + 1, so the paying day still
   accrues on the old balance.
 - Accrual is exact (``Fraction``); a statement's amount is rounded once, to the
@@ -99,6 +99,35 @@ def principal_timeline(
             )
         steps.append(BalanceStep(effective_from=paid_on + ONE_DAY, balance=balance))
     return tuple(steps)
+
+
+def principal_repaid_on(timeline: Timeline) -> date | None:
+    """The day the principal reached zero — its last accruing day — if it has.
+
+    A principal payment on D reduces the balance from D + 1, so the day of the
+    final principal payment still accrues on the old balance. §2: interest
+    accrues "through the date this Note is fully repaid"; the product's reading:
+    once the outstanding principal is zero nothing more accrues, even while
+    interest is still owed.
+    """
+    if len(timeline) > 1 and timeline[-1].balance == 0:
+        return timeline[-1].effective_from - ONE_DAY
+    return None
+
+
+def accrual_end(timeline: Timeline, ended_on: date | None) -> date | None:
+    """The note's last accruing day: conversion, full repayment or principal at zero.
+
+    Args:
+        timeline: the principal balance steps.
+        ended_on: the day the note converted or was fully repaid, if it has.
+
+    Returns:
+        The earlier of ``ended_on`` and the day the principal reached zero, or
+        None while the note still accrues.
+    """
+    ends = [day for day in (ended_on, principal_repaid_on(timeline)) if day is not None]
+    return min(ends) if ends else None
 
 
 def balance_on(timeline: Timeline, day: date) -> Decimal:

@@ -1,9 +1,9 @@
 """Money rounding: the one place an exact amount becomes cents.
 
 Interest is computed exactly (as a ``Fraction``) and rounded once, half-up, to
-the cent, when it becomes a monthly statement or part of a Note Amount (§2,
-SPEC "Interest"); cash in lieu of fractional shares is rounded the same way
-(§7). Nothing else in the domain rounds money.
+the cent, when it becomes a monthly statement or part of a Note Amount (§2);
+cash in lieu of fractional shares is rounded the same way (§7). Nothing else
+in the domain rounds money.
 """
 
 from decimal import ROUND_HALF_UP, Decimal

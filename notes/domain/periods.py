@@ -1,11 +1,11 @@
 """Calendar arithmetic of the note: maturity, statement periods, due dates (§1, §2).
 
 - Maturity (§1, preamble): the principal falls due on "the two (2) year
-  anniversary of the date of this Note". SPEC "Maturity" makes the term a
+  anniversary of the date of this Note". The product makes the term a
   series term in months and rolls an anniversary that does not exist back to
   the month's last day (29 February → 28 February).
 - Statements (§2): "Interest shall be paid monthly by the 15th day following
-  each calendar month end." SPEC "Interest" issues one statement per calendar
+  each calendar month end." The product issues one statement per calendar
   month once the month has ended, covering the days of that month on which the
   note accrued (the first starts on the issue date), due on the 15th (a series
   term) of the next month. The month in which the note converts or is repaid
@@ -70,6 +70,19 @@ def due_date_for(period_end: date, due_day: int) -> date:
     return following.replace(day=min(due_day, _month_length(following)))
 
 
+def next_due_date(after: date, due_day: int) -> date:
+    """The first interest due date (day ``due_day`` of a month) strictly after a day.
+
+    A correcting statement issued on ``after`` falls due then (§2,
+    corrections): the holder gets the usual notice period, never a due date
+    that has already passed.
+    """
+    this_month = due_date_for(add_months(after.replace(day=1), -1), due_day)
+    if this_month > after:
+        return this_month
+    return due_date_for(after.replace(day=1), due_day)
+
+
 def statement_periods(
     *, issue_date: date, as_of: date, due_day: int, end_date: date | None = None
 ) -> list[Period]:
@@ -86,6 +99,11 @@ def statement_periods(
     Returns:
         The periods, oldest first.
     """
+    # Returning early also keeps the day before 0001-01-01 from being asked for.
+    if as_of <= issue_date:
+        return []  # the first month has not ended yet
+    if end_date is not None and end_date.replace(day=1) <= issue_date:
+        return []  # the note ended in its first month, which has no statement
     last_ended_day = as_of - ONE_DAY
     if end_date is not None:
         last_ended_day = min(last_ended_day, end_date.replace(day=1) - ONE_DAY)

@@ -1,6 +1,6 @@
 """A note's position on a day: principal, accrued unpaid interest, past due (§2, §4, §5).
 
-- Accrued unpaid interest as of day D (SPEC "Interest") is the interest of
+- Accrued unpaid interest as of day D (§2) is the interest of
   every calendar month from the issue date through D, each month rounded to
   the cent as its statement is (the month containing D counts through D,
   rounded once), less the interest paid on or before D. It never depends on
@@ -21,10 +21,27 @@ from datetime import date
 from decimal import Decimal
 
 from notes.domain.daycount import ONE_DAY, DayCount
-from notes.domain.interest import Timeline, balance_on, period_interest
-from notes.domain.periods import accrual_months, statement_periods
+from notes.domain.interest import Timeline, accrual_explanation, balance_on, period_interest
+from notes.domain.periods import accrual_months, due_date_for
 
 ZERO = Decimal("0.00")
+
+# The calendar ends on 9999-12-31, and the principal outstanding at the end of
+# day D is the balance in effect from D + 1 on: the last day a position can be
+# asked for is the day before. Callers refuse later days with a clear message.
+LAST_POSITION_DAY = date.max - ONE_DAY
+
+
+class PositionDayOutOfRange(ValueError):
+    """A position asked for a day after ``LAST_POSITION_DAY``."""
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        super().__init__(
+            f"as_of must be on or before {LAST_POSITION_DAY:%Y-%m-%d}: the position at the "
+            f"end of a day needs the day after it, and the calendar ends on "
+            f"{date.max:%Y-%m-%d} (got {as_of:%Y-%m-%d})."
+        )
 
 
 class InterestOverpaymentError(ValueError):
@@ -177,6 +194,7 @@ def note_position(
     allocations: Sequence[Allocation],
     as_of: date,
     end_date: date | None = None,
+    end_settles_interest: bool = True,
 ) -> Position:
     """The note's position at the end of day ``as_of``.
 
@@ -190,11 +208,21 @@ def note_position(
         allocations: every interest allocation recorded; those paid after
             ``as_of`` are ignored.
         as_of: the day of the question.
-        end_date: the day the note converted or was fully repaid, if it has.
+        end_date: the note's last accruing day — converted, fully repaid, or
+            its principal repaid in full — if it has one.
+        end_settles_interest: whether the end settled the final month's
+            interest with it (a conversion or a payoff); False while interest
+            is owed on a note whose principal is repaid, so the final month
+            falls due like any other.
 
     Returns:
         The position; all zero before the issue date.
+
+    Raises:
+        PositionDayOutOfRange: ``as_of`` is after ``LAST_POSITION_DAY``.
     """
+    if as_of > LAST_POSITION_DAY:
+        raise PositionDayOutOfRange(as_of)
     if as_of < issue_date:
         return Position(
             as_of=as_of,
@@ -217,13 +245,19 @@ def note_position(
             end_date=end_date,
         )
     )
+    # Each month's interest falls due on the due day of the month after it (§2).
+    # The final month's is settled by the conversion or the payoff — unless the
+    # principal was repaid and that interest left owed: then it falls due too.
+    current_month = (as_of.year, as_of.month)
+    final_month = (
+        (end_date.year, end_date.month) if end_date and end_settles_interest else None
+    )
     past_due_interest = sum(
         (
-            max(open_months[period.start], ZERO)
-            for period in statement_periods(
-                issue_date=issue_date, as_of=as_of, due_day=due_day, end_date=end_date
-            )
-            if period.due_date < as_of
+            max(open_amount, ZERO)
+            for start, open_amount in open_months.items()
+            if (start.year, start.month) not in (current_month, final_month)
+            and due_date_for(start, due_day) < as_of
         ),
         ZERO,
     )
@@ -235,6 +269,84 @@ def note_position(
         note_amount=outstanding_principal + accrued_unpaid_interest,
         past_due_interest=past_due_interest,
     )
+
+
+class LineKind:
+    """What an interest line is, beside the statements."""
+
+    STATED = "stated"  # a month that has ended: its statement carries it
+    FINAL = "final"  # the month the note converted or was repaid in: no statement (§2, §7)
+    CURRENT = "current"  # the month containing the day asked, through that day
+
+
+@dataclass(frozen=True)
+class InterestLine:
+    """The interest of one month (or part of one), with the arithmetic that made it."""
+
+    kind: str
+    start: date
+    end: date
+    days: int
+    amount: Decimal
+    calculation: str
+
+
+def interest_lines(
+    *,
+    timeline: Timeline,
+    rate: Decimal,
+    convention: DayCount | str,
+    issue_date: date,
+    as_of: date,
+    end_date: date | None = None,
+) -> list[InterestLine]:
+    """Every month's interest from the issue date through a day, each labelled.
+
+    The months that ended before ``as_of`` and before the note's final month
+    are ``stated`` (their statements carry them); the month in which the note
+    converted or was repaid — or in which its principal reached zero — is
+    ``final`` once ``as_of`` reaches the end day; the month containing
+    ``as_of`` is ``current`` otherwise. Their amounts, each rounded once, add
+    up to all the interest the note has accrued by ``as_of`` — the figure the
+    position's accrued unpaid interest is made from.
+
+    Args:
+        timeline: the principal balance steps.
+        rate: the effective annual rate.
+        convention: the day-count convention.
+        issue_date: the note's issue date.
+        as_of: the day of the question.
+        end_date: the note's last accruing day, if it has one.
+
+    Returns:
+        One line per calendar month (or part), oldest first.
+    """
+    through = as_of if end_date is None else min(as_of, end_date)
+    lines = []
+    for start, end, amount in month_amounts(
+        timeline=timeline, rate=rate, convention=convention, issue_date=issue_date,
+        through=through,
+    ):
+        if end_date is not None and end == end_date:
+            kind = LineKind.FINAL
+        elif end < as_of:
+            kind = LineKind.STATED  # a whole month, ended before the day asked
+        else:
+            kind = LineKind.CURRENT
+        lines.append(
+            InterestLine(
+                kind=kind,
+                start=start,
+                end=end,
+                days=(end - start).days + 1,
+                amount=amount,
+                calculation=(
+                    "" if kind == LineKind.STATED
+                    else accrual_explanation(timeline, rate, convention, start, end)
+                ),
+            )
+        )
+    return lines
 
 
 def _paid_by_month(allocations: Sequence[Allocation], as_of: date) -> dict[date, Decimal]:

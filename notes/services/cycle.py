@@ -1,6 +1,6 @@
 """The daily servicing cycle as one service, for the schedule, the API and the staff page.
 
-API.md: a run as of D covers statements for ended months, past-due marks,
+The API contract (docs/api.md): a run as of D covers statements for ended months, past-due marks,
 deadlines, and pending conversions and notices. Conversion triggers still
 pending (a broker outage, a note waiting for a later payment's reversal) are
 carried out first, so statements stop at any conversion date; a trigger that

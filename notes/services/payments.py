@@ -10,13 +10,14 @@
 - Payments are append-only; a correction is a reversing payment that carries
   the original's value date. A repeated Idempotency-Key returns the first
   payment; the same key with a different request is refused.
+- A likely duplicate under a new key — the same note, day, amount and
+  (non-empty) reference as a payment standing — is recorded only once
+  confirmed: a Back button or a second tab must not pay a holder twice.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
+from notes.fingerprints import fingerprint_matches
+from notes.fingerprints import request_fingerprint as keyed_fingerprint
 from notes.models import (
     ACTIVE_STATUSES,
     Note,
@@ -36,6 +39,7 @@ from notes.models import (
     PaymentMethod,
 )
 from notes.selectors import note_facts_get
+from notes.services.corrections import note_statements_correct, statements_needing_correction
 
 
 class PaymentRefused(ValidationError):
@@ -50,6 +54,18 @@ class IdempotencyConflict(Exception):
     """An Idempotency-Key was reused for a different request (API: 409)."""
 
 
+class LikelyDuplicate(Exception):
+    """The request looks like a fact already recorded; it needs `confirm_duplicate` (API: 409).
+
+    `earlier` is the record it looks like, for the confirmation page and the
+    API's `duplicate_of`.
+    """
+
+    def __init__(self, message: str, *, earlier):
+        super().__init__(message)
+        self.earlier = earlier
+
+
 CASH_METHODS = (PaymentMethod.CHECK, PaymentMethod.WIRE, PaymentMethod.ACH)
 
 
@@ -61,18 +77,20 @@ def latest_payment_date(note_id: int) -> date | None:
 
 
 def request_fingerprint(data: dict) -> str:
-    """A stable digest of a payment request, to tell a replay from a reuse of its key."""
-    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A keyed digest of a payment request, to tell a replay from a reuse of its key."""
+    return keyed_fingerprint(data)
 
 
-def _replayed(idempotency_key: str | None, fingerprint: str) -> Payment | None:
+IDEMPOTENCY_KEY_MAX_LENGTH = Payment._meta.get_field("idempotency_key").max_length
+
+
+def _replayed(idempotency_key: str | None, request: dict) -> Payment | None:
     if not idempotency_key:
         return None
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is None:
         return None
-    if existing.request_fingerprint != fingerprint:
+    if not fingerprint_matches(existing.request_fingerprint, request):
         raise IdempotencyConflict(
             "This Idempotency-Key was already used for a different payment request."
         )
@@ -89,9 +107,14 @@ def payment_record(
     reference: str = "",
     holder_consent_reference: str = "",
     idempotency_key: str | None = None,
+    confirm_duplicate: bool = False,
     recorded_by=None,
 ) -> Payment:
     """Record a payment on a note.
+
+    Args:
+        confirm_duplicate: record it even though a standing payment on the note
+            has the same day, amount and reference (the user has seen it).
 
     Raises:
         PaymentRefused: a non-positive amount, a date before issue, interest
@@ -99,19 +122,28 @@ def payment_record(
             outstanding, or a prepayment without the holder's consent (§4).
         NoteStateConflict: the note is already repaid or converted.
         IdempotencyConflict: the key was used for another request.
+        LikelyDuplicate: the same day, amount and reference as a standing
+            payment, unless `confirm_duplicate`.
     """
-    fingerprint = request_fingerprint(
-        {
-            "note": note.pk,
-            "paid_on": paid_on,
-            "amount": Decimal(amount).quantize(Decimal("0.01")),
-            "applies_to": applies_to,
-            "method": method,
-            "reference": reference,
-            "holder_consent_reference": holder_consent_reference,
-        }
-    )
-    replay = _replayed(idempotency_key, fingerprint)
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise PaymentRefused(
+            {
+                "idempotency_key": (
+                    f"Idempotency-Key must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters."
+                )
+            }
+        )
+    request = {
+        "note": note.pk,
+        "paid_on": paid_on,
+        "amount": Decimal(amount).quantize(Decimal("0.01")),
+        "applies_to": applies_to,
+        "method": method,
+        "reference": reference,
+        "holder_consent_reference": holder_consent_reference,
+    }
+    fingerprint = request_fingerprint(request)
+    replay = _replayed(idempotency_key, request)
     if replay is not None:
         return replay
     try:
@@ -126,11 +158,12 @@ def payment_record(
                 holder_consent_reference=holder_consent_reference,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
+                confirm_duplicate=confirm_duplicate,
                 recorded_by=recorded_by,
             )
     except IntegrityError:
         # Two requests with one key raced: the loser returns the winner's payment.
-        replay = _replayed(idempotency_key, fingerprint)
+        replay = _replayed(idempotency_key, request)
         if replay is None:
             raise
         return replay
@@ -147,6 +180,7 @@ def _payment_record_locked(
     holder_consent_reference,
     idempotency_key,
     fingerprint,
+    confirm_duplicate,
     recorded_by,
 ) -> Payment:
     # One payment at a time per note: the allocation reads then writes.
@@ -189,6 +223,18 @@ def _payment_record_locked(
                 )
             }
         )
+    if reference.strip() and not confirm_duplicate:
+        # Under the note's row lock, so two tabs submitting at once see each other.
+        earlier = payment_likely_duplicate(
+            note=note, paid_on=paid_on, amount=amount, reference=reference
+        )
+        if earlier is not None:
+            raise LikelyDuplicate(
+                f"This looks like payment #{earlier.pk}: {earlier.amount.currency} "
+                f"{earlier.amount.amount:,.2f} paid {earlier.paid_on}, reference "
+                f"{earlier.reference!r}, already recorded. Confirm to record a second one.",
+                earlier=earlier,
+            )
 
     facts = note_facts_get(note=note)
     series = note.series
@@ -201,6 +247,7 @@ def _payment_record_locked(
             issue_date=note.issue_date,
             allocations=facts.allocations,
             as_of=paid_on,
+            end_date=facts.accrual_end,
         )
         try:
             allocations = allocate_interest(open_months=open_months, amount=amount)
@@ -247,7 +294,37 @@ def _payment_record_locked(
         for start, part in allocations
     )
     note_status_refresh(note=note, on=paid_on)
+    if applies_to == PaymentKind.PRINCIPAL and statements_needing_correction(
+        note=note, since=paid_on
+    ):
+        note_statements_correct(
+            note=note,
+            reason=(
+                f"A principal payment of {amount:,.2f} dated {paid_on} (payment #{payment.pk})"
+                f" was recorded on {today} after the months it changes had been stated;"
+                f" the balance is lower from {paid_on + timedelta(days=1)}."
+            ),
+        )
     return payment
+
+
+def payment_likely_duplicate(
+    *, note: Note, paid_on: date, amount: Decimal, reference: str
+) -> Payment | None:
+    """The standing payment a new one with this day, amount and reference would repeat."""
+    return (
+        Payment.objects.filter(
+            note=note,
+            paid_on=paid_on,
+            amount=Money(amount, note.currency),
+            reference__iexact=reference.strip(),
+            reverses__isnull=True,
+            reversed_by__isnull=True,
+        )
+        .select_related("recorded_by")
+        .order_by("id")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -291,6 +368,15 @@ def payment_reverse(*, payment: Payment, reason: str, recorded_by=None) -> Payme
         for a in original.allocations.all()
     )
     note_status_refresh(note=note, on=original.paid_on)
+    # What the reversal changed in months already stated, for the user to see why.
+    reversal.corrections = note_statements_correct(
+        note=note,
+        reason=(
+            f"Payment #{original.pk} ({original.get_applies_to_display().lower()},"
+            f" {original.amount.amount:,.2f} on {original.paid_on}) was reversed on"
+            f" {timezone.localdate()}: {reason.strip()}"
+        ),
+    )
     return reversal
 
 

@@ -64,8 +64,9 @@ def note_create(
     """Record a note in the register; its maturity follows from the series term (§1).
 
     Raises:
-        ValidationError: a non-positive principal, a duplicate number, or a
-            principal in another currency than the series'.
+        ValidationError: a non-positive principal, a duplicate number, a
+            principal in another currency than the series', or an issue date
+            whose maturity would fall after 9999-12-31.
     """
     if isinstance(principal, Money):
         if str(principal.currency) != series.currency:
@@ -75,6 +76,19 @@ def note_create(
         principal = principal.amount
     if principal is None or Decimal(principal) <= 0:
         raise ValidationError({"principal": "Principal must be greater than zero."})
+    try:
+        maturity = maturity_date(issue_date, series.term_months)
+    except (ValueError, OverflowError) as exc:
+        # The calendar ends on 9999-12-31: a note must mature by then (§1).
+        raise ValidationError(
+            {
+                "issue_date": (
+                    f"A note issued on {issue_date:%Y-%m-%d} would mature "
+                    f"{series.term_months} months later, after {date.max:%Y-%m-%d}, the "
+                    "last date NoteDesk can record; check the issue date."
+                )
+            }
+        ) from exc
     # Serialise numbering per series so two clerks cannot take the same number.
     NoteSeries.objects.select_for_update().filter(pk=series.pk).first()
     note = Note(
@@ -82,7 +96,7 @@ def note_create(
         holder=holder,
         principal=Money(principal, series.currency),
         issue_date=issue_date,
-        maturity_date=maturity_date(issue_date, series.term_months),
+        maturity_date=maturity,
         number=number or _next_note_number(series),
     )
     note.full_clean()

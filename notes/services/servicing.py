@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
+    accrual_end,
     accrual_explanation,
     days_phrase,
     effective_rate,
@@ -268,16 +269,20 @@ def statements_generate(
             latest_end,
         ) in notes:
             start = issue_date if latest_end is None else latest_end + ONE_DAY
+            payments = principal_paid.get(note_id)
+            if payments or principal < 0:  # a negative principal raises, as it always has
+                timeline = principal_timeline(issue_date, principal, payments or ())
+                # Nothing accrues once the principal is zero, even while interest is owed.
+                ended_on = accrual_end(timeline, ended_on)
+            else:
+                timeline = None
             plan = plans.get((series_id, start, ended_on))
             if plan is None:
                 plan = plan_of(series_id, stated, lawful, day_count, due_day, start, ended_on)
             rate, tail, periods = plan
             if not periods:
                 continue
-            payments = principal_paid.get(note_id)
-            if payments or principal < 0:  # a negative principal raises, as it always has
-                timeline = principal_timeline(issue_date, principal, payments or ())
-            else:
+            if timeline is None:
                 timeline = None
                 principal_num, principal_den = principal.as_integer_ratio()
                 principal_text = f"{principal:,.2f}"
@@ -318,6 +323,8 @@ def statements_generate(
                     divisor = gcd(numerator, denominator)
                     exact = Decimal(numerator // divisor) / Decimal(denominator // divisor)
                     calculation = f"{balance_text}{middle}{exact:.6f}{tail}{amount:,.2f} (§2)"
+                if not amount:
+                    continue  # never a statement for 0.00 (a 31st under 30/360)
                 yield (
                     note_id,
                     period_start,
@@ -409,7 +416,7 @@ def _statements_insert(rows: Iterable[tuple], run_id: int | None) -> int:
             SELECT note_id, period_start, period_end, due_date, days, amount, amount_currency,
                    rate, day_count, calculation, %s, %s
             FROM servicing_statement_rows
-            ON CONFLICT (note_id, period_start) DO NOTHING
+            ON CONFLICT (note_id, period_start) WHERE corrects_id IS NULL DO NOTHING
             """,
             [run_id, now],
         )
@@ -428,12 +435,11 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
             SELECT count(*) FROM (
                 SELECT bool_or(is_statement) AS stated, sum(owed) AS owed
                 FROM (
+                    -- a period's standing statements: the original, and its adjustments
+                    -- once due (a credit reduces what is owed at once)
                     SELECT s.note_id, s.period_start, s.amount AS owed, true AS is_statement
-                    FROM notes_intereststatement s JOIN notes_note n ON n.id = s.note_id
-                    WHERE s.note_id BETWEEN %s AND %s AND s.due_date < %s
-                      -- a statement for the month the note ended in is superseded
-                      AND (n.ended_on IS NULL OR n.ended_on > s.period_end
-                           OR n.ended_on > %s)
+                    FROM notes_intereststatement s
+                    WHERE s.note_id BETWEEN %s AND %s AND (s.due_date < %s OR s.amount < 0)
                     UNION ALL
                     SELECT note_id, period_start, -amount, false
                     FROM notes_paymentallocation
@@ -443,6 +449,6 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
             ) periods
             WHERE stated AND owed > 0
             """,
-            [id_from, id_to, as_of, as_of, id_from, id_to, as_of],
+            [id_from, id_to, as_of, id_from, id_to, as_of],
         )
         return cursor.fetchone()[0]

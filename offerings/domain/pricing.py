@@ -1,7 +1,7 @@
 """The Conversion Price of a qualified offering (§5.1, §5.2).
 
 §5.1: "the average price at which the first $1.0 million of Common Stock is
-sold" in the qualifying offering. SPEC.md fixes how that is computed:
+sold" in the qualifying offering. The product computes it so:
 
 - Take the offering's sales in the order they were made. A sale of shares
   contributes ``shares × price_per_share`` dollars of Common Stock.
@@ -9,6 +9,9 @@ sold" in the qualifying offering. SPEC.md fixes how that is computed:
   price allocated to its shares — by the offering documents, else by the
   Board (§5.1): ``units × unit_price × share_allocation`` dollars, at a
   per-share price of ``unit_price × share_allocation ÷ shares_per_unit``.
+  A unit may hold part of a share or of a warrant ("one share and one-half
+  of one warrant"): shares and warrants per unit are exact decimals, and the
+  per-share price stays exact (``Fraction``) until the one rounding below.
   An offering sold in units without a recorded allocation cannot set a price.
 - The sale that crosses the tranche ($1,000,000, a series term) counts only
   for the dollars needed to reach it, buying ``needed ÷ its per-share price``
@@ -71,12 +74,14 @@ class Sale:
 class UnitTerms:
     """What a unit holds and how its price splits between shares and warrants.
 
-    ``share_allocation`` is the fraction (0 < a ≤ 1) of the unit price
-    allocated to the unit's shares; None while no allocation is recorded.
+    ``shares_per_unit`` (> 0) and ``warrants_per_unit`` (≥ 0) may be
+    fractional (``Decimal("0.5")``); ``share_allocation`` is the fraction
+    (0 < a ≤ 1) of the unit price allocated to the unit's shares; None while
+    no allocation is recorded.
     """
 
-    shares_per_unit: int
-    warrants_per_unit: int
+    shares_per_unit: Decimal | int
+    warrants_per_unit: Decimal | int
     share_allocation: Decimal | None
 
 
@@ -86,7 +91,8 @@ class SaleContribution:
 
     Attributes:
         sale: the sale.
-        shares_sold: shares of Common Stock it sold (units × shares per unit).
+        shares_sold: shares of Common Stock it sold (units × shares per unit,
+            a Decimal only when units of part of a share make it fractional).
         price_per_share: the per-share price of its Common Stock, exact.
         common_stock_dollars: its dollars of Common Stock (for units, the
             part of the unit price allocated to shares).
@@ -96,7 +102,7 @@ class SaleContribution:
     """
 
     sale: Sale
-    shares_sold: int
+    shares_sold: int | Decimal
     price_per_share: Fraction
     common_stock_dollars: Decimal
     dollars_counted: Decimal
@@ -174,10 +180,14 @@ def conversion_price_compute(
     for sale in sales:
         if sale.is_unit_sale:
             allocation = unit_terms.share_allocation
-            shares_sold = sale.units * unit_terms.shares_per_unit
+            shares_sold = _whole_if_whole(
+                _EXACT.multiply(Decimal(sale.units), Decimal(unit_terms.shares_per_unit))
+            )
             dollars = _EXACT.multiply(sale.gross, allocation)
             per_share = (
-                Fraction(sale.unit_price) * Fraction(allocation) / unit_terms.shares_per_unit
+                Fraction(sale.unit_price)
+                * Fraction(allocation)
+                / Fraction(unit_terms.shares_per_unit)
             )
         else:
             shares_sold = sale.shares
@@ -211,6 +221,11 @@ def conversion_price_compute(
     )
 
 
+def _whole_if_whole(value: Decimal) -> int | Decimal:
+    """A count as an int when it is whole (150,000 shares), else the exact Decimal."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
 def _round_half_up(value: Fraction, places: int) -> Decimal:
     """Round a non-negative exact value half-up to ``places`` decimals."""
     scaled = value * 10**places
@@ -231,6 +246,15 @@ def _check_sales(sales: Sequence[Sale], unit_terms: UnitTerms | None) -> None:
                 "The offering has unit sales but no unit terms (shares and warrants per unit)."
             )
         _check_unit_terms(unit_terms)
+
+
+def _is_exact_number(value) -> bool:
+    """An int or a finite Decimal: never a float, whose binary value is not the one written."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, Decimal) and value.is_finite()
 
 
 def _check_sale(number: int, sale: Sale) -> None:
@@ -256,10 +280,17 @@ def _check_sale(number: int, sale: Sale) -> None:
 
 
 def _check_unit_terms(terms: UnitTerms) -> None:
-    if terms.shares_per_unit <= 0:
-        raise PricingError(f"A unit must hold at least one share, got {terms.shares_per_unit}.")
-    if terms.warrants_per_unit < 0:
-        raise PricingError(f"Warrants per unit cannot be negative, got {terms.warrants_per_unit}.")
+    shares, warrants = terms.shares_per_unit, terms.warrants_per_unit
+    if not _is_exact_number(shares) or shares <= 0:
+        raise PricingError(
+            "Shares per unit must be a number greater than 0 (a unit may hold part of a "
+            f"share, e.g. 0.5), got {shares}."
+        )
+    if not _is_exact_number(warrants) or warrants < 0:
+        raise PricingError(
+            "Warrants per unit must be 0 or more (e.g. 0.5 for one-half of one warrant), "
+            f"got {warrants}."
+        )
     allocation = terms.share_allocation
     if allocation is not None and not Decimal(0) < allocation <= Decimal(1):
         raise PricingError(

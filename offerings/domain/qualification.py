@@ -17,7 +17,7 @@
   that takes the cumulative share past the threshold, and on no later event of
   the same series.
 
-The thresholds are series terms (SPEC.md): they are passed in as
+The thresholds are series terms (docs/servicing-rules.md): they are passed in as
 ``Thresholds``, whose defaults are the contract's figures.
 """
 

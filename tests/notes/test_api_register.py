@@ -1,4 +1,4 @@
-"""The API base (API.md): issuers, series, holders, addresses, notes."""
+"""The API base (docs/api.md): issuers, series, holders, addresses, notes."""
 
 import pytest
 

@@ -25,6 +25,17 @@ def test_position_as_of_a_day(finance_api, note):
         "accrued_unpaid_interest": "1917.81",  # 821.92 + 16 days of August (1,095.89)
         "note_amount": "251917.81", "past_due_interest": "821.92",
         "status": "outstanding", "rate": "0.10", "rate_basis": "stated", "day_count": "ACT/365F",
+        "accrual_ended_on": None, "status_detail": "",
+        # No run has stated July yet; August is in progress through the 16th.
+        "interest_lines": [
+            {"kind": "stated", "start": "2006-07-20", "end": "2006-07-31", "days": 12,
+             "amount": "821.92", "calculation": ""},
+            {"kind": "current", "start": "2006-08-01", "end": "2006-08-16", "days": 16,
+             "amount": "1095.89",
+             "calculation": "250,000.00 × 0.1 × 16/365 (2006-08-01–2006-08-16, 16 days)"
+             " = 1095.890411; ACT/365F, days counted inclusively; rounded half-up once to"
+             " 1,095.89 (§2)"},
+        ],
     }
 
 

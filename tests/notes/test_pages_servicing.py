@@ -327,11 +327,12 @@ def test_finance_reverses_a_payment_with_a_reason(client, finance_user, note, ru
     assert form.status_code == 200
     assert "2006-07 → USD 821.92" in _text(form.content.decode())
 
-    missing = client.post(url, {"reason": " "})
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form.content.decode()).group(1)
+    missing = client.post(url, {"reason": " ", "idempotency_key": key})
     assert "This field is required." in missing.content.decode()
     assert Payment.objects.count() == 1
 
-    done = client.post(url, {"reason": "Check returned unpaid"})
+    done = client.post(url, {"reason": "Check returned unpaid", "idempotency_key": key})
     assert done.status_code == 302
     reversal = Payment.objects.get(reverses=payment)
     page = client.get(_detail(note, as_of="2006-10-15"))
@@ -342,7 +343,7 @@ def test_finance_reverses_a_payment_with_a_reason(client, finance_user, note, ru
     assert reversal_row.endswith("Check returned unpaid")
     assert "Past due" in _row(page, "statement-2006-07")
 
-    again = client.post(url, {"reason": "twice"})
+    again = client.post(url, {"reason": "twice", "idempotency_key": str(uuid.uuid4())})
     assert "This payment has already been reversed." in again.content.decode()
     assert Payment.objects.count() == 2
 

@@ -12,6 +12,7 @@ in lieu 0.83 due 2007-07-30.
 
 import html
 import re
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -31,6 +32,15 @@ from offerings.models import (
 from tests.factories import HolderFactory, NoteFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def keyed_post(client, url, data=None, **extra):
+    """POST a money-fact form as the browser does: with the one-time key it was rendered with."""
+    data = dict(data or {})
+    prefixes = {m.group(1) for k in data if (m := re.match(r"(price-\d+-)", k))}
+    for prefix in prefixes or {""}:
+        data.setdefault(f"{prefix}idempotency_key", str(uuid.uuid4()))
+    return client.post(url, data, **extra)
 D = Decimal
 
 EXAMPLE_SALES = [
@@ -282,9 +292,11 @@ def test_offerings_page_query_count_does_not_grow_with_rows(
 ):
     def record(count, closing):
         for i in range(count):
+            # Identical on purpose (rows, not realism): each one a confirmed duplicate.
             committed(services.offering_record, issuer=series.issuer, kind="pipe",
                       closing_date=closing, gross_proceeds=D("3000000.00"),
-                      sales=[{"shares": 1_000_000, "price_per_share": D("3.00")}])
+                      sales=[{"shares": 1_000_000, "price_per_share": D("3.00")}],
+                      confirm_duplicate=True)
             first = committed(services.event_record, issuer=series.issuer,
                               kind="voting_power_transfer", effective_date=closing,
                               voting_power_pct=D("10"))
@@ -313,7 +325,7 @@ def test_finance_records_the_example_pipe_and_it_converts_the_note(
 ):
     client.force_login(finance_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("offerings:record"), _offering_post(series))
+        response = keyed_post(client, reverse("offerings:record"), _offering_post(series))
     offering = Offering.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("offerings:detail", args=[offering.pk])
@@ -335,7 +347,7 @@ def test_sales_not_adding_up_are_refused_on_the_form_and_nothing_is_recorded(
     client, finance_user, series, note
 ):
     client.force_login(finance_user)
-    page = client.post(
+    page = keyed_post(client,
         reverse("offerings:record"), _offering_post(series, gross_proceeds="5000000.00")
     )
     assert page.status_code == 200
@@ -352,7 +364,7 @@ def test_a_closing_before_the_notes_existed_is_refused_on_its_field(
     client, finance_user, series, note
 ):
     client.force_login(finance_user)
-    page = client.post(
+    page = keyed_post(client,
         reverse("offerings:record"), _offering_post(series, closing_date="2006-07-01")
     )
     content = page.content.decode()
@@ -363,7 +375,7 @@ def test_a_closing_before_the_notes_existed_is_refused_on_its_field(
 def test_a_half_filled_sale_row_is_refused_before_the_service(client, finance_user, series):
     client.force_login(finance_user)
     data = _offering_post(series, **{"sales-0-price_per_share": ""})
-    page = client.post(reverse("offerings:record"), data)
+    page = keyed_post(client, reverse("offerings:record"), data)
     assert "Give both the shares and the price per share." in _page_text(page)
     assert Offering.objects.count() == 0
 
@@ -371,18 +383,18 @@ def test_a_half_filled_sale_row_is_refused_before_the_service(client, finance_us
 def test_more_sale_rows_keeps_what_was_typed_without_recording(client, finance_user, series):
     client.force_login(finance_user)
     data = _offering_post(series, extra_rows=0, more_rows="1")
-    page = client.post(reverse("offerings:record"), data)
+    page = keyed_post(client, reverse("offerings:record"), data)
     content = page.content.decode()
     assert 'name="sales-TOTAL_FORMS" value="10"' in content  # 4 typed + 6 blank
     assert 'name="sales-3-price_per_share" value="4.00"' in content
     assert 'name="gross_proceeds" value="5110000.00"' in content
     assert "errorlist" not in content
     assert Offering.objects.count() == 0
-    fragment = client.post(reverse("offerings:record"), data, HTTP_HX_REQUEST="true")
+    fragment = keyed_post(client, reverse("offerings:record"), data, HTTP_HX_REQUEST="true")
     body = fragment.content.decode()
     assert body.lstrip().startswith('<section class="card" id="record-offering">')
     assert 'name="sales-TOTAL_FORMS" value="10"' in body
-    again = client.post(reverse("offerings:record"), _offering_post(series, more_rows="1"))
+    again = keyed_post(client, reverse("offerings:record"), _offering_post(series, more_rows="1"))
     assert 'name="sales-TOTAL_FORMS" value="16"' in again.content.decode()  # 10 + 6
 
 
@@ -395,7 +407,7 @@ def test_an_offering_entered_after_more_rows_records_its_sales_in_order(
     data = _offering_post(series, sales=sales, **{"sales-INITIAL_FORMS": "5"})
     client.force_login(finance_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("offerings:record"), data)
+        response = keyed_post(client, reverse("offerings:record"), data)
     assert response.status_code == 302
     offering = Offering.objects.get()
     assert list(offering.sales.values_list("shares", flat=True)) == [
@@ -412,7 +424,7 @@ def test_finance_records_a_units_offering_then_its_allocation(
         shares_per_unit="1", warrants_per_unit="1",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("offerings:record"), data)
+        response = keyed_post(client, reverse("offerings:record"), data)
     offering = Offering.objects.get()
     assert offering.conversion_price is None
     conversion = Conversion.objects.get(note=note)
@@ -422,13 +434,13 @@ def test_finance_records_a_units_offering_then_its_allocation(
     assert "Record allocation" in detail.content.decode()
     assert "No Conversion Price: The offering was sold in units" in _page_text(detail)
 
-    bad = client.post(reverse("offerings:allocation", args=[offering.pk]),
+    bad = keyed_post(client, reverse("offerings:allocation", args=[offering.pk]),
                       {"share_allocation": "1.5", "source": "board_determination"})
     assert "A fraction greater than 0, at most 1." in _page_text(bad)
     offering.refresh_from_db()
     assert offering.share_allocation is None
 
-    done = client.post(
+    done = keyed_post(client,
         reverse("offerings:allocation", args=[offering.pk]),
         {"share_allocation": "0.8", "source": "board_determination",
          "reference": "Board resolution 2007-08-01"},
@@ -445,7 +457,7 @@ def test_finance_records_a_units_offering_then_its_allocation(
     assert _terms(after)["Share allocation (§5.1)"] == (
         "0.8 of the unit price — Board determination (Board resolution 2007-08-01)")
 
-    again = client.post(reverse("offerings:allocation", args=[offering.pk]),
+    again = keyed_post(client, reverse("offerings:allocation", args=[offering.pk]),
                         {"share_allocation": "0.5", "source": "offering_documents"},
                         follow=True)
     assert "An allocation is already recorded for this offering." in _page_text(again)
@@ -462,7 +474,7 @@ def test_finance_records_a_related_voting_transfer_that_converts(
     page = client.get(LIST)
     assert f'<option value="{first.pk}">' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("offerings:event-record"), {
+        response = keyed_post(client, reverse("offerings:event-record"), {
             "issuer": series.issuer_id, "kind": "voting_power_transfer",
             "effective_date": "2007-05-01", "voting_power_pct": "25",
             "related_events": [first.pk], "description": "Second block",
@@ -482,7 +494,7 @@ def test_an_event_before_the_notes_existed_is_refused_on_the_form(
     client, finance_user, series, note
 ):
     client.force_login(finance_user)
-    page = client.post(reverse("offerings:event-record"), {
+    page = keyed_post(client, reverse("offerings:event-record"), {
         "issuer": series.issuer_id, "kind": "merger", "effective_date": "2006-01-01",
     })
     assert page.status_code == 200
@@ -505,13 +517,13 @@ def test_a_price_determination_completes_a_merger_conversion(
     assert f'name="price-{conversion.pk}-price"' in page.content.decode()
     url = reverse("offerings:price-determination", args=[conversion.pk])
 
-    refused = client.post(url, {f"price-{conversion.pk}-price": "0",
+    refused = keyed_post(client, url, {f"price-{conversion.pk}-price": "0",
                                 f"price-{conversion.pk}-source": "Board"})
     assert "A positive price with at most 6 decimal places." in _page_text(refused)
     conversion.refresh_from_db()
     assert conversion.status == ConversionStatus.AWAITING_PRICE
 
-    done = client.post(url + "?status=awaiting_price", {
+    done = keyed_post(client, url + "?status=awaiting_price", {
         f"price-{conversion.pk}-price": "2.500000",
         f"price-{conversion.pk}-source": "Board resolution of 2007-08-01",
     })
@@ -526,7 +538,7 @@ def test_a_price_determination_completes_a_merger_conversion(
     assert "Note ATS06-001 converted at 2.500000: 110,027 shares" in _page_text(page)
     assert 'class="price-determination"' not in page.content.decode()
 
-    conflict = client.post(url, {f"price-{conversion.pk}-price": "3",
+    conflict = keyed_post(client, url, {f"price-{conversion.pk}-price": "3",
                                  f"price-{conversion.pk}-source": "again"}, follow=True)
     assert "its price cannot change" in _page_text(conflict)
     conversion.refresh_from_db()
@@ -570,7 +582,7 @@ def test_election_inside_the_window_converts_and_returns_to_the_note(
     client, finance_user, three_million_pipe, note
 ):
     client.force_login(finance_user)
-    response = client.post(
+    response = keyed_post(client,
         reverse("offerings:election", args=[note.pk]), _election(three_million_pipe)
     )
     assert response.status_code == 302
@@ -593,7 +605,7 @@ def test_election_outside_the_window_is_refused_inline(
     client, finance_user, three_million_pipe, note, received
 ):
     client.force_login(finance_user)
-    page = client.post(
+    page = keyed_post(client,
         reverse("offerings:election", args=[note.pk]), _election(three_million_pipe, received)
     )
     assert page.status_code == 200
@@ -614,7 +626,7 @@ def test_election_for_a_converted_note_is_refused_inline(
     page = client.get(reverse("offerings:election", args=[note.pk]))
     assert "No election can be recorded: Note ATS06-001 is converted" in _page_text(page)
     assert "Record the Notice of Election" not in page.content.decode()
-    refused = client.post(
+    refused = keyed_post(client,
         reverse("offerings:election", args=[note.pk]), _election(three_million_pipe)
     )
     assert "Note ATS06-001 is converted; only an outstanding or accelerated note can be " \
@@ -662,7 +674,7 @@ def test_every_auditor_post_is_403_and_changes_nothing(
     ]
     with django_capture_on_commit_callbacks(execute=True):
         for url, data in posts:
-            assert client.post(url, data).status_code == 403, url
+            assert keyed_post(client, url, data).status_code == 403, url
     assert (Offering.objects.count(), CorporateEvent.objects.count(),
             Election.objects.count()) == before
     units.refresh_from_db()
@@ -675,7 +687,7 @@ def test_holders_and_anonymous_visitors_do_not_get_the_pages(client, holder_user
     assert client.get(LIST).status_code == 302  # to the login page
     client.force_login(holder_user[0])
     assert client.get(LIST).url == reverse("portal-home")
-    assert client.post(reverse("offerings:record"), {}).url == reverse("portal-home")
+    assert keyed_post(client, reverse("offerings:record"), {}).url == reverse("portal-home")
 
 
 def test_note_page_links_finance_to_the_election_form(client, finance_user, auditor_user):

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from notes.domain.interest import (
+    accrual_end,
     accrual_explanation,
     effective_rate,
     period_interest,
@@ -114,7 +115,7 @@ def _expected(series, note, principal, payments, as_of):
     """The statements the domain gives a note as of a day, as the table stores them."""
     rate = effective_rate(series.stated_rate, series.max_lawful_rate)[0]
     timeline = principal_timeline(note.issue_date, principal, payments)
-    return [
+    rows = [
         (
             period.start,
             period.end,
@@ -129,9 +130,11 @@ def _expected(series, note, principal, payments, as_of):
             issue_date=note.issue_date,
             as_of=as_of,
             due_day=series.interest_due_day,
-            end_date=note.ended_on,
+            # Nothing accrues after conversion, repayment or the principal reaching zero.
+            end_date=accrual_end(timeline, note.ended_on),
         )
     ]
+    return [row for row in rows if row[4]]  # never a statement for 0.00 (§2)
 
 
 def _stored(note):

@@ -338,7 +338,9 @@ def test_automatic_conversion_waits_for_notes_with_later_payments(committed, ser
     assert Conversion.objects.count() == 2
 
 
-def test_a_statement_for_the_month_the_note_converted_in_is_superseded(committed, series, note):
+def test_a_statement_for_the_month_the_note_converted_in_is_voided_by_an_adjustment(
+    committed, series, note
+):
     from notes.selectors import statement_list_with_status
 
     statements_generate(id_from=note.pk, id_to=note.pk, as_of=date(2007, 8, 1), run_id=None)
@@ -347,9 +349,14 @@ def test_a_statement_for_the_month_the_note_converted_in_is_superseded(committed
                              certificate_names="M", address="A", tax_id="1")
     note.refresh_from_db()
     rows = statement_list_with_status(note=note, as_of=date(2007, 9, 1))
-    assert rows[-1].period_start == date(2007, 7, 1)
-    assert rows[-1].status == "superseded"
-    assert {r.status for r in rows[:-1]} == {"paid"}  # settled by the conversion
+    july_original, july_void = rows[-2], rows[-1]
+    assert july_original.period_start == july_void.period_start == date(2007, 7, 1)
+    assert july_original.status == "superseded"
+    # The void points at the statement it corrects, says why, and cancels it exactly.
+    assert july_void.corrects_id == july_original.pk and july_void.status == "credit"
+    assert july_void.amount.amount == -july_original.amount.amount == D("-2123.29")
+    assert "converted into Common Stock on 2007-07-28" in july_void.reason
+    assert {r.status for r in rows[:-2]} == {"paid"}  # settled by the conversion
     from notes.services.servicing import past_due_count
 
     assert past_due_count(id_from=note.pk, id_to=note.pk, as_of=date(2007, 9, 1)) == 0
