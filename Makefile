@@ -21,12 +21,14 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # docs/api.md from the OpenAPI schema; a test fails when it is out of date.
 api-docs: install
 	$(PY) manage.py api_reference
 
-lock:
+lock: install
+	$(VENV)/bin/pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --no-header -q -o requirements.txt
 

@@ -49,7 +49,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include(api_v1)),
-    path("portal/", include("holders.urls")),
+    path("portal/", include("portal.urls")),
     path("offerings/", include("offerings.urls")),
     path("", include("notes.urls")),
 ]

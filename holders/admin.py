@@ -2,10 +2,11 @@
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from core.admin import AuditLinkMixin
 from holders.models import Holder, HolderAddress
-from notes.admin import AuditLinkMixin
-from notes.models import Note
 
 
 class HolderAddressInline(admin.TabularInline):
@@ -18,18 +19,6 @@ class HolderAddressInline(admin.TabularInline):
     can_delete = False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class HolderNoteInline(admin.TabularInline):
-    model = Note
-    extra = 0
-    fields = ["number", "series", "principal", "issue_date", "maturity_date", "status"]
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -61,10 +50,23 @@ class HolderAdmin(AuditLinkMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "email", "tax_id_masked", "current_address"]
     list_filter = ["kind"]
     search_fields = ["name", "email"]
-    readonly_fields = ["tax_id_masked", "audit_trail"]
-    fields = ["name", "kind", "email", "user", "new_tax_id", "tax_id_masked", "audit_trail"]
-    inlines = [HolderAddressInline, HolderNoteInline]
+    readonly_fields = ["tax_id_masked", "registered_notes", "audit_trail"]
+    fields = [
+        "name", "kind", "email", "user", "new_tax_id", "tax_id_masked", "registered_notes",
+        "audit_trail",
+    ]
+    inlines = [HolderAddressInline]
     autocomplete_fields = ["user"]
+
+    @admin.display(description="Notes registered to this holder")
+    def registered_notes(self, obj):
+        # A link to the note register filtered to this holder: the holders app
+        # does not import the register built on top of it.
+        if obj is None or obj.pk is None:
+            return "—"
+        count = obj.notes.count()
+        url = reverse("admin:notes_note_changelist") + f"?holder__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} note{}</a>', url, count, "" if count == 1 else "s")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("addresses")

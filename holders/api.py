@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from rest_framework import generics, serializers
 
+from core.api import CreateListRetrieveViewSet
+from core.api_fields import raise_as_api_error
 from holders import services
 from holders.models import Holder, HolderAddress, HolderKind
-from notes.api import CreateListRetrieveViewSet
-from notes.api_fields import raise_as_api_error
 
 
 class AddressSerializer(serializers.Serializer):

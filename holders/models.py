@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
 
-from notes.audit import audited
+from core.audit import audited
 
 
 class HolderKind(models.TextChoices):

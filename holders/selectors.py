@@ -1,12 +1,10 @@
-"""Reads for the holder portal: a holder sees only their own records."""
+"""Reads of the holder register."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from holders.models import Holder
-from notes.models import Note
 
 
 def holder_for_user(user) -> Holder:
@@ -15,11 +13,3 @@ def holder_for_user(user) -> Holder:
     if holder is None:
         raise Http404("No holder is linked to this login.")
     return holder
-
-
-def holder_notes(holder: Holder) -> QuerySet[Note]:
-    return (
-        Note.objects.filter(holder=holder)
-        .select_related("series", "series__issuer")
-        .order_by("issue_date", "number")
-    )

@@ -1,22 +1,9 @@
 """Admin for the register. Money facts are read-only here; notes go through services."""
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 
+from core.admin import AuditLinkMixin
 from notes.models import Issuer, Note, NoteSeries
-
-
-class AuditLinkMixin:
-    """A read-only link from a record to its audit trail (pghistory events)."""
-
-    @admin.display(description="Audit trail")
-    def audit_trail(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        url = reverse("admin:pghistory_middlewareevents_changelist")
-        label = f"{obj._meta.app_label}.{obj._meta.model_name}:{obj.pk}"
-        return format_html('<a href="{}?obj={}">Who changed what, and when</a>', url, label)
 
 
 class SeriesInline(admin.TabularInline):

@@ -9,6 +9,7 @@ look — never add, change or delete.
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from notes.models import (
     InterestStatement,
     Payment,
@@ -16,17 +17,6 @@ from notes.models import (
     ServicingChunk,
     ServicingRun,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InterestStatement)

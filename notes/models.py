@@ -19,13 +19,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pgtrigger
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
 
-from notes.audit import audited
+from core.audit import audited
 from notes.domain.daycount import DayCount
+from notes.domain.interest import effective_rate
 
 
 @audited()
@@ -135,14 +135,10 @@ class NoteSeries(models.Model):
 
     @property
     def effective_rate(self) -> Decimal:
-        from notes.domain.interest import effective_rate
-
         return effective_rate(self.stated_rate, self.max_lawful_rate)[0]
 
     @property
     def rate_basis(self) -> str:
-        from notes.domain.interest import effective_rate
-
         return effective_rate(self.stated_rate, self.max_lawful_rate)[1]
 
 
@@ -222,9 +218,12 @@ class Note(models.Model):
         annotated = self.__dict__.get("outstanding_principal_amount")
         if annotated is not None:
             return annotated
-        from notes.selectors import note_outstanding_principal
-
-        return note_outstanding_principal(self)
+        if self.status == NoteStatus.CONVERTED:
+            return Decimal("0.00")
+        paid = self.payments.filter(applies_to=PaymentKind.PRINCIPAL).aggregate(
+            total=models.Sum("amount")
+        )["total"]
+        return self.principal.amount - (paid or Decimal("0.00"))
 
 
 
@@ -354,7 +353,7 @@ class Payment(models.Model):
     )
     reason = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    # Keyed (HMAC), never a plain digest of the request: see notes.fingerprints.
+    # Keyed (HMAC), never a plain digest of the request: see core.fingerprints.
     request_fingerprint = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -481,29 +480,3 @@ class ServicingChunk(models.Model):
 
     def __str__(self) -> str:
         return f"Chunk {self.index} of run {self.run_id}"
-
-
-class IdempotencyRecord(models.Model):
-    """The first answer to an API write sent with an `Idempotency-Key` (docs/api.md).
-
-    The key is reserved in the same transaction as the write it answers, so a
-    repeated request (a retry, a double submit, two at once) gets the first
-    answer and records nothing new.
-    """
-
-    key = models.CharField(max_length=200)
-    scope = models.CharField(max_length=200, help_text="Method and path the key was used on.")
-    # Keyed (HMAC), never a plain digest of the body: see notes.fingerprints.
-    fingerprint = models.CharField(max_length=100)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
-    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "scope"], name="idempotency_key_per_scope")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"

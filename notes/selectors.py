@@ -16,6 +16,7 @@ from django.db.models import Case, DecimalField, OuterRef, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 
 from notes.domain.interest import accrual_end, effective_rate, principal_timeline
+from notes.domain.periods import due_date_for
 from notes.domain.position import (
     Allocation,
     InterestLine,
@@ -32,6 +33,7 @@ from notes.models import (
     Payment,
     PaymentAllocation,
     PaymentKind,
+    PaymentMethod,
 )
 
 ZERO = Decimal("0.00")
@@ -59,14 +61,6 @@ def series_list() -> QuerySet[NoteSeries]:
     return NoteSeries.objects.select_related("issuer").order_by("issuer__name", "agreement_date")
 
 
-def note_outstanding_principal(note: Note) -> Decimal:
-    """Original principal less principal repaid (and all of it once converted)."""
-    if note.status == "converted":
-        return ZERO
-    paid = note.payments.filter(applies_to=PaymentKind.PRINCIPAL).aggregate(t=Sum("amount"))["t"]
-    return note.principal.amount - (paid or ZERO)
-
-
 @dataclass(frozen=True)
 class NoteFacts:
     """Everything the domain core needs about one note."""
@@ -76,6 +70,8 @@ class NoteFacts:
     rate_basis: str
     timeline: tuple
     allocations: tuple[Allocation, ...]
+    # (period_start, amount, due_date) of each adjustment statement (§2 corrections)
+    adjustments: tuple[tuple[date, Decimal, date], ...] = ()
 
     @property
     def accrual_end(self) -> date | None:
@@ -96,6 +92,7 @@ class NoteFacts:
             # A payoff or conversion settles the final month with it; a principal
             # repaid before the interest leaves that month to fall due as any other.
             end_settles_interest=self.note.ended_on == self.accrual_end,
+            adjustments=self.adjustments,
         )
 
     def interest_lines(self, as_of: date) -> list[InterestLine]:
@@ -127,7 +124,7 @@ def money_facts_by_note(
 
 
 def note_facts_get(*, note: Note) -> NoteFacts:
-    """Load a note's money facts (two queries)."""
+    """Load a note's money facts (three queries)."""
     series = note.series
     rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
     principal_paid, allocations = money_facts_by_note([note.pk])
@@ -139,6 +136,11 @@ def note_facts_get(*, note: Note) -> NoteFacts:
             note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
         ),
         allocations=tuple(allocations.get(note.pk, ())),
+        adjustments=tuple(
+            InterestStatement.objects.filter(note=note, corrects__isnull=False)
+            .order_by("id")
+            .values_list("period_start", "amount", "due_date")
+        ),
     )
 
 
@@ -154,9 +156,10 @@ def statement_list_with_status(
 
     A statement — original or adjustment — counts as of a day once its month
     has ended, like the position, whenever it was issued. A period's
-    statements are settled in order: credits (negative adjustments) first cancel what the
-    period's earlier statements asked, then the interest allocated to the
-    period on or before `as_of` pays what is left, oldest statement first.
+    statements are settled in order: credits (negative adjustments) first
+    cancel what the period's newest statements asked, then the interest
+    allocated to the period on or before `as_of` pays what is left, oldest
+    statement first.
     Each is `paid` once settled, `past_due` from the day after its due date,
     `open` before that; a statement wholly cancelled by a credit is
     `superseded`, and a credit itself is `credit`. An original for 0.00 (from
@@ -185,25 +188,48 @@ def statement_list_with_status(
         by_period[statement.period_start].append(statement)
     for period_start, rows in by_period.items():
         statement_period_settle(rows, paid_by_period[period_start], as_of)
+    # Months settled by converting them into Common Stock are not paid in cash (§5, §7).
+    converted = set()
+    if note.status == NoteStatus.CONVERTED and note.ended_on and note.ended_on <= as_of:
+        converted = set(
+            PaymentAllocation.objects.filter(
+                note=note, payment__method=PaymentMethod.CONVERSION
+            ).values_list("period_start", flat=True)
+        )
+    for statement in statements:
+        statement.settled_by_conversion = (
+            statement.status == "paid" and statement.period_start in converted
+        )
     return statements
 
 
 def statement_period_settle(rows: list[InterestStatement], paid: Decimal, as_of: date) -> None:
-    """Set `paid_amount` and `status` on one period's statements (oldest first)."""
+    """Set `paid_amount` and `status` on one period's statements (oldest first).
+
+    A credit takes back what the period's newest statements asked (a
+    correction undoes the latest billing first, so an older amount that fell
+    due stays due); the interest paid to the period then pays what is left,
+    oldest statement first.
+    """
     credit = -sum((r.amount.amount for r in rows if r.amount.amount < 0), ZERO)
-    for row in rows:
+    asked = {}
+    for row in reversed(rows):
         amount = row.amount.amount
         if amount < 0:
-            row.paid_amount, row.status = ZERO, "credit"
             continue
         cancelled = min(amount, credit)
         credit -= cancelled
-        asked = amount - cancelled
-        row.paid_amount = min(asked, max(paid, ZERO))
+        asked[row.pk] = amount - cancelled
+    for row in rows:
+        if row.amount.amount < 0:
+            row.paid_amount, row.status = ZERO, "credit"
+            continue
+        owed = asked[row.pk]
+        row.paid_amount = min(owed, max(paid, ZERO))
         paid -= row.paid_amount
-        if not asked:
+        if not owed:
             row.status = "superseded"
-        elif row.paid_amount >= asked:
+        elif row.paid_amount >= owed:
             row.status = "paid"
         elif as_of > row.due_date:
             row.status = "past_due"
@@ -238,6 +264,9 @@ class NoteMoney:
     interest_paid: Decimal
     accrual_ended_on: date | None
     status_detail: str
+    # Set while interest of the final month is owed after the principal was repaid:
+    # it falls due like any month's (§2).
+    final_due_date: date | None = None
 
     @property
     def rate_percent(self) -> Decimal:
@@ -312,6 +341,11 @@ def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
         ),
         accrual_ended_on=end,
         status_detail=detail,
+        final_due_date=(
+            due_date_for(end, note.series.interest_due_day)
+            if end and note.ended_on != end
+            else None
+        ),
     )
 
 

@@ -10,25 +10,30 @@ get 403 if they POST anyway. htmx requests get the page's fragment
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from notes import selectors
-from notes.form_writes import (
+from core.form_writes import (
     already_recorded_redirect,
     duplicate_confirm_response,
     duplicate_confirmed,
     form_record_once,
     key_spent_on_form,
 )
+from core.permissions import is_finance, is_staff_reader
+from core.views import (
+    StaffPageMixin,
+    finance_required,
+    render_page_or_fragment,
+    service_errors_to_form,
+)
+from notes import selectors
 from notes.forms import AsOfForm, PaymentForm, PaymentReverseForm, ServicingRunStartForm
 from notes.models import (
     Note,
@@ -37,7 +42,6 @@ from notes.models import (
     RunStatus,
     ServicingRun,
 )
-from notes.permissions import is_finance, is_staff_reader
 from notes.services.cycle import servicing_cycle_start
 from notes.services.payments import (
     IdempotencyConflict,
@@ -49,48 +53,6 @@ from notes.services.payments import (
 
 ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
 UNFINISHED_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-
-
-class StaffPageMixin(LoginRequiredMixin):
-    """Finance and Auditors only; a holder's login goes to the portal."""
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not is_staff_reader(user):
-            if hasattr(user, "holder"):
-                return redirect("portal-home")
-            raise PermissionDenied("NoteDesk staff pages are for Finance and Auditors.")
-        return super().dispatch(request, *args, **kwargs)
-
-
-def finance_required(request) -> None:
-    """Writes are Finance's: Auditors (and anyone else) get 403."""
-    if not is_finance(request.user):
-        raise PermissionDenied("Only Finance staff may change records; Auditors may read them.")
-
-
-def htmx_fragment_wanted(request) -> bool:
-    """An htmx swap asks for the fragment; a history restore needs the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def render_page_or_fragment(request, template: str, fragment: str, context: dict, **kwargs):
-    """The whole page, or `template#fragment` for an htmx request; cached apart by header."""
-    name = f"{template}#{fragment}" if htmx_fragment_wanted(request) else template
-    response = TemplateResponse(request, name, context, **kwargs)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-def service_errors_to_form(form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Register ------------------------------------------------------------------------
@@ -178,7 +140,11 @@ class PaymentRecordView(StaffPageMixin, View):
     duplicate under a new key waits for the user's confirmation.
     """
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk: int):
+        # The form's address, opened again after a refusal: the form is on the note's page.
+        return redirect("note-detail", pk)
 
     def post(self, request, pk: int):
         finance_required(request)
@@ -287,9 +253,8 @@ class PaymentReverseView(StaffPageMixin, View):
                 write=lambda: payment_reverse(
                     payment=payment, reason=form.cleaned_data["reason"], recorded_by=request.user
                 ),
-                location=lambda reversal: (
-                    f"{reverse('note-detail', args=[payment.note_id])}#payment-{reversal.pk}"
-                ),
+                # The page's top, where the message says what happened.
+                location=lambda reversal: reverse("note-detail", args=[payment.note_id]),
             )
         except ValidationError as exc:  # PaymentRefused
             service_errors_to_form(form, exc)
@@ -309,7 +274,7 @@ class PaymentReverseView(StaffPageMixin, View):
             f"{payment.amount.currency} {payment.amount.amount:,.2f} on {payment.paid_on} "
             f"(reversal #{reversal.pk})." + _corrections_sentence(reversal),
         )
-        return redirect(f"{reverse('note-detail', args=[payment.note_id])}#payments")
+        return redirect("note-detail", payment.note_id)
 
 
 def _corrections_sentence(reversal: Payment) -> str:

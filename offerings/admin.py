@@ -15,8 +15,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils.html import format_html
 
-from notes.admin import AuditLinkMixin
-from notes.admin_money import ReadOnlyAdminMixin
+from core.admin import AuditLinkMixin, ReadOnlyAdminMixin
 from offerings.models import (
     Conversion,
     ConversionTrigger,

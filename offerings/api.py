@@ -12,11 +12,11 @@ from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from notes.api import CreateListRetrieveViewSet, LikelyDuplicateError
-from notes.api_fields import MoneyAmountField, RateField, raise_as_api_error
-from notes.idempotency import IDEMPOTENCY_KEY, idempotent
+from core.api import CreateListRetrieveViewSet, LikelyDuplicateError
+from core.api_fields import MoneyAmountField, RateField, raise_as_api_error
+from core.idempotency import IDEMPOTENCY_KEY, LikelyDuplicate, idempotent
 from notes.models import Note, NoteSeries
-from notes.services.payments import LikelyDuplicate, NoteStateConflict
+from notes.services.payments import NoteStateConflict
 from offerings import services
 from offerings.domain.qualification import qualifies_automatic, qualifies_voluntary
 from offerings.models import (
@@ -27,7 +27,7 @@ from offerings.models import (
     Offering,
     OfferingSale,
 )
-from offerings.services import offering_qualifies
+from offerings.services.qualification import offering_qualifies
 
 
 def _conflict_or_400(exc):

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class OfferingsConfig(AppConfig):
     name = "offerings"
     verbose_name = "Offerings and corporate events"
+
+    def ready(self) -> None:
+        from notes.signals import payment_reversing, servicing_cycle_starting
+        from offerings.receivers import (
+            conversions_before_servicing,
+            reversal_refused_after_automatic_conversion,
+        )
+
+        servicing_cycle_starting.connect(
+            conversions_before_servicing, dispatch_uid="offerings.conversions_before_servicing"
+        )
+        payment_reversing.connect(
+            reversal_refused_after_automatic_conversion,
+            dispatch_uid="offerings.reversal_refused_after_automatic_conversion",
+        )

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from notes.forms import DATE_INPUT, OneTimeKeyMixin
+from core.forms import DATE_INPUT, OneTimeKeyMixin
 from notes.models import Issuer, NoteSeries
 from offerings.domain.qualification import EventKind, OfferingKind
 from offerings.models import (

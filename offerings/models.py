@@ -26,8 +26,8 @@ from django.db import models
 from djmoney.models.fields import MoneyField
 from encrypted_fields.fields import EncryptedCharField
 
+from core.audit import audited
 from holders.models import mask_tax_id
-from notes.audit import audited
 from notes.models import append_only
 from offerings.domain.qualification import EventKind, OfferingKind
 

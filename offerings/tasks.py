@@ -2,15 +2,15 @@
 
 from celery import shared_task
 
-from offerings import services
+from offerings.services.outbox import conversion_trigger_process, conversion_triggers_relay
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def conversion_trigger_task(trigger_id: int) -> str:
-    return services.conversion_trigger_process(trigger_id=trigger_id)
+    return conversion_trigger_process(trigger_id=trigger_id)
 
 
 @shared_task
 def conversion_triggers_relay_task() -> int:
     """Every minute: re-send the triggers still pending (the outbox relay)."""
-    return services.conversion_triggers_relay()
+    return conversion_triggers_relay()

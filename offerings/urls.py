@@ -6,23 +6,24 @@ and `conversion-list`.
 
 from django.urls import path
 
-from offerings import views
+from offerings.views.conversions import ConversionsView, PriceDeterminationView
+from offerings.views.elections import ElectionRecordView
+from offerings.views.offering_detail import OfferingAllocationView, OfferingDetailView
+from offerings.views.offerings import EventRecordView, OfferingRecordView, OfferingsView
 
 app_name = "offerings"
 
 urlpatterns = [
-    path("", views.OfferingsView.as_view(), name="list"),
-    path("record/", views.OfferingRecordView.as_view(), name="record"),
-    path("events/record/", views.EventRecordView.as_view(), name="event-record"),
-    path("<int:pk>/", views.OfferingDetailView.as_view(), name="detail"),
-    path("<int:pk>/allocation/", views.OfferingAllocationView.as_view(), name="allocation"),
-    path("conversions/", views.ConversionsView.as_view(), name="conversions"),
+    path("", OfferingsView.as_view(), name="list"),
+    path("record/", OfferingRecordView.as_view(), name="record"),
+    path("events/record/", EventRecordView.as_view(), name="event-record"),
+    path("<int:pk>/", OfferingDetailView.as_view(), name="detail"),
+    path("<int:pk>/allocation/", OfferingAllocationView.as_view(), name="allocation"),
+    path("conversions/", ConversionsView.as_view(), name="conversions"),
     path(
         "conversions/<int:pk>/price/",
-        views.PriceDeterminationView.as_view(),
+        PriceDeterminationView.as_view(),
         name="price-determination",
     ),
-    path(
-        "notes/<int:note_pk>/election/", views.ElectionRecordView.as_view(), name="election"
-    ),
+    path("notes/<int:note_pk>/election/", ElectionRecordView.as_view(), name="election"),
 ]

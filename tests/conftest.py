@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from notes.demo import roles_ensure
-from notes.permissions import AUDITOR_GROUP, FINANCE_GROUP
+from core.permissions import AUDITOR_GROUP, FINANCE_GROUP, roles_ensure
 from tests.factories import HolderFactory
 
 

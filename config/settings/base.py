@@ -40,9 +40,12 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "core",
     "notes",
     "holders",
     "offerings",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "notes.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     },
@@ -144,7 +147,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The audit trail in admin lists who made each change and through which URL.
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
 # ... with a 404, not a server error, for a link to a record that was never there.
-PGHISTORY_ADMIN_CLASS = "notes.admin_audit.AuditTrailAdmin"
+PGHISTORY_ADMIN_CLASS = "core.admin_audit.AuditTrailAdmin"
 
 # Notes per servicing chunk: one Celery task and one transaction each.
 SERVICING_CHUNK_SIZE = env.int("SERVICING_CHUNK_SIZE", default=5000)
@@ -154,7 +157,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["notes.permissions.StaffRolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.StaffRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -169,7 +172,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Servicing of convertible promissory notes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["notes.permissions.StaffRolePermission"],
+    "SERVE_PERMISSIONS": ["core.permissions.StaffRolePermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Docs assets are served from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -102,17 +102,21 @@ class SharesWorking:
     cash_in_lieu: Decimal
 
     def explanation(self) -> str:
-        """The working as a reader re-does it, e.g. for 275,068.49 at 2.412451:
+        """The working as a reader re-does it by hand, e.g. for 275,068.49 at 2.412451:
 
         ``275,068.49 ÷ 2.412451 = 114,020.34… → 114,020 shares;
-        0.34… × 2.412451 = 0.83 cash in lieu (§7)``.
+        275,068.49 − 114,020 × 2.412451 = 0.826… → 0.83 cash in lieu (§7)``.
+
+        The cash is the Note Amount less what the whole shares cost — exactly the
+        fraction × the price — so each step can be checked with a calculator.
         """
-        price = _price_text(self.price)
+        price = f"{self.price:.6f}"  # the Conversion Price, as it is set: 6 places (§5)
+        remainder = self.note_amount - self.shares * self.price
         return (
             f"{self.note_amount:,.2f} ÷ {price} = {_truncated(self.quotient)}"
             f" → {self.shares:,} share{'' if self.shares == 1 else 's'};"
-            f" {_truncated(self.fraction)} × {price} = {self.cash_in_lieu:,.2f}"
-            " cash in lieu (§7)"
+            f" {self.note_amount:,.2f} − {self.shares:,} × {price}"
+            f" = {_exact_text(remainder)} → {self.cash_in_lieu:,.2f} cash in lieu (§7)"
         )
 
 
@@ -156,10 +160,10 @@ def _truncated(value: Fraction, places: int = 2) -> str:
     return text if cut == scaled else text + "…"
 
 
-def _price_text(price: Decimal) -> str:
-    """A price as stored, without padding beyond two places: 2.412451, 2.50."""
-    text = f"{price:f}"
+def _exact_text(value: Decimal) -> str:
+    """An exact Decimal with its digits, at least two places: 0.826338, 0.00."""
+    text = f"{value.normalize():f}"
     if "." not in text:
-        return text + ".00"
-    whole, cents = text.rstrip("0").split(".")
-    return f"{whole}.{cents.ljust(2, '0')}"
+        return f"{value:,.2f}"
+    whole, places = text.split(".")
+    return f"{int(whole):,}.{places.ljust(2, '0')}"

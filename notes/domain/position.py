@@ -195,6 +195,7 @@ def note_position(
     as_of: date,
     end_date: date | None = None,
     end_settles_interest: bool = True,
+    adjustments: Sequence[tuple[date, Decimal, date]] = (),
 ) -> Position:
     """The note's position at the end of day ``as_of``.
 
@@ -214,6 +215,11 @@ def note_position(
             interest with it (a conversion or a payoff); False while interest
             is owed on a note whose principal is repaid, so the final month
             falls due like any other.
+        adjustments: ``(period_start, amount, due_date)`` of the correcting
+            statements issued (§2 corrections). A month's increase billed by an
+            adjustment falls due on the adjustment's due date, not the month's:
+            until then it is owed but not past due. A credit takes back the
+            newest billing first.
 
     Returns:
         The position; all zero before the issue date.
@@ -252,9 +258,20 @@ def note_position(
     final_month = (
         (end_date.year, end_date.month) if end_date and end_settles_interest else None
     )
+    not_yet_due: dict[date, Decimal] = {}
+    credits: dict[date, Decimal] = {}
+    for period_start, amount, due_date in adjustments:
+        if amount < 0:
+            credits[period_start] = credits.get(period_start, ZERO) - amount
+        elif due_date >= as_of:
+            not_yet_due[period_start] = not_yet_due.get(period_start, ZERO) + amount
     past_due_interest = sum(
         (
-            max(open_amount, ZERO)
+            max(
+                open_amount
+                - max(not_yet_due.get(start, ZERO) - credits.get(start, ZERO), ZERO),
+                ZERO,
+            )
             for start, open_amount in open_months.items()
             if (start.year, start.month) not in (current_month, final_month)
             and due_date_for(start, due_day) < as_of

@@ -17,7 +17,7 @@ ended since the last statement has its own.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,7 +26,7 @@ from djmoney.money import Money
 
 from notes.domain.interest import accrual_end, accrual_explanation, period_interest
 from notes.domain.periods import next_due_date, statement_periods
-from notes.models import InterestStatement, Note
+from notes.models import InterestStatement, Note, Payment
 from notes.selectors import note_facts_get
 from notes.services.servicing import statements_generate
 
@@ -109,6 +109,33 @@ def note_statements_correct(
                 reason=reason,
             )
         )
+    # A month with no statement before the latest one (stated 0.00 then, and so
+    # skipped, or never reached): stated now, its interest due on the next due date.
+    latest = max(originals, default=None)
+    for start, period in sorted(expected.items()):
+        if start in originals or latest is None or start > latest:
+            continue
+        owed = period_interest(
+            facts.timeline, facts.rate, series.day_count, period.start, period.end
+        )
+        if not owed:
+            continue
+        adjustments.append(
+            InterestStatement(
+                note=note,
+                period_start=period.start,
+                period_end=period.end,
+                due_date=due,
+                days=period.days,
+                amount=Money(owed, note.currency),
+                rate=facts.rate,
+                day_count=series.day_count,
+                calculation=accrual_explanation(
+                    facts.timeline, facts.rate, series.day_count, period.start, period.end
+                ),
+                reason=reason,
+            )
+        )
     created = InterestStatement.objects.bulk_create(adjustments)
     # Months ended since the last statement (a repayment undone) are issued now,
     # exactly as the servicing cycle would issue them.
@@ -132,3 +159,37 @@ def _void_text(note: Note, end: date | None) -> str:
         f"nothing — the principal was repaid in full on {end:%Y-%m-%d}; the month it reached"
         f" zero gets no statement and no later month accrues (§2)"
     )
+
+
+def statements_reconcile_recent(*, days: int = 2) -> int:
+    """Correct the notes whose money facts were recorded in the last few days, if needed.
+
+    A payment or reversal recorded while a servicing chunk was stating the same
+    note's month cannot see that month's statement (the chunk had not
+    committed), so the month can be stated at the old balance with nothing to
+    correct it. The daily cycle runs this first: every note with a payment,
+    reversal or conversion entry recorded since then is brought into line, by
+    adjustment, exactly as the payment would have done.
+
+    Returns:
+        How many statements were created.
+    """
+    since = timezone.now() - timedelta(days=days)
+    created = 0
+    note_ids = (
+        Payment.objects.filter(created_at__gte=since).values_list("note_id", flat=True).distinct()
+    )
+    for note in Note.objects.filter(pk__in=list(note_ids)).order_by("pk"):
+        with transaction.atomic():
+            locked = Note.objects.select_for_update().get(pk=note.pk)
+            created += len(
+                note_statements_correct(
+                    note=locked,
+                    reason=(
+                        "Daily reconciliation: a payment, reversal or conversion recorded while"
+                        " this month was being stated changed what it accrues."
+                    ),
+                )
+            )
+    return created
+

@@ -16,20 +16,20 @@ from django.utils import timezone
 
 from notes.models import ServicingRun
 from notes.services import servicing
+from notes.signals import servicing_cycle_starting
 
 
 def servicing_cycle_start(*, as_of: date, trigger: str, requested_by=None) -> ServicingRun:
-    """Carry out pending conversion triggers, then start the statement run as of a day.
+    """Let pending conversion triggers be carried out, then start the statement run as of a day.
 
     Raises:
         ValidationError: `as_of` is after today — statements are facts that
             cannot be withdrawn, so months that have not ended get none.
     """
-    from offerings.services import conversion_triggers_process_pending
-
     if as_of > timezone.localdate():
         raise ValidationError(
             {"as_of": f"{as_of} is in the future; a run can be as of today at the latest."}
         )
-    conversion_triggers_process_pending()
+    # Pending conversions first (the offerings app listens), so statements stop at them.
+    servicing_cycle_starting.send(sender=servicing_cycle_start, as_of=as_of)
     return servicing.servicing_run_start(as_of=as_of, trigger=trigger, requested_by=requested_by)

@@ -26,9 +26,10 @@ from django.db.models import Max
 from django.utils import timezone
 from djmoney.money import Money
 
+from core.fingerprints import fingerprint_matches
+from core.fingerprints import request_fingerprint as keyed_fingerprint
+from core.idempotency import IdempotencyConflict, LikelyDuplicate
 from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
-from notes.fingerprints import fingerprint_matches
-from notes.fingerprints import request_fingerprint as keyed_fingerprint
 from notes.models import (
     ACTIVE_STATUSES,
     Note,
@@ -40,6 +41,7 @@ from notes.models import (
 )
 from notes.selectors import note_facts_get
 from notes.services.corrections import note_statements_correct, statements_needing_correction
+from notes.signals import payment_reversing
 
 
 class PaymentRefused(ValidationError):
@@ -48,22 +50,6 @@ class PaymentRefused(ValidationError):
 
 class NoteStateConflict(Exception):
     """The note's state forbids the action (API: 409)."""
-
-
-class IdempotencyConflict(Exception):
-    """An Idempotency-Key was reused for a different request (API: 409)."""
-
-
-class LikelyDuplicate(Exception):
-    """The request looks like a fact already recorded; it needs `confirm_duplicate` (API: 409).
-
-    `earlier` is the record it looks like, for the confirmation page and the
-    API's `duplicate_of`.
-    """
-
-    def __init__(self, message: str, *, earlier):
-        super().__init__(message)
-        self.earlier = earlier
 
 
 CASH_METHODS = (PaymentMethod.CHECK, PaymentMethod.WIRE, PaymentMethod.ACH)
@@ -114,7 +100,8 @@ def payment_record(
 
     Args:
         confirm_duplicate: record it even though a standing payment on the note
-            has the same day, amount and reference (the user has seen it).
+            has the same day, amount and reference — or, with no reference, the
+            same day, amount and kind (the user has seen it).
 
     Raises:
         PaymentRefused: a non-positive amount, a date before issue, interest
@@ -223,16 +210,19 @@ def _payment_record_locked(
                 )
             }
         )
-    if reference.strip() and not confirm_duplicate:
+    if not confirm_duplicate:
         # Under the note's row lock, so two tabs submitting at once see each other.
         earlier = payment_likely_duplicate(
-            note=note, paid_on=paid_on, amount=amount, reference=reference
+            note=note, paid_on=paid_on, amount=amount, reference=reference, applies_to=applies_to
         )
         if earlier is not None:
+            instrument = (
+                f"reference {earlier.reference!r}" if earlier.reference else "with no reference"
+            )
             raise LikelyDuplicate(
                 f"This looks like payment #{earlier.pk}: {earlier.amount.currency} "
-                f"{earlier.amount.amount:,.2f} paid {earlier.paid_on}, reference "
-                f"{earlier.reference!r}, already recorded. Confirm to record a second one.",
+                f"{earlier.amount.amount:,.2f} paid {earlier.paid_on}, {instrument}, already"
+                f" recorded. Confirm to record a second one.",
                 earlier=earlier,
             )
 
@@ -309,19 +299,26 @@ def _payment_record_locked(
 
 
 def payment_likely_duplicate(
-    *, note: Note, paid_on: date, amount: Decimal, reference: str
+    *, note: Note, paid_on: date, amount: Decimal, reference: str, applies_to: str
 ) -> Payment | None:
-    """The standing payment a new one with this day, amount and reference would repeat."""
+    """The standing payment a new one would repeat: same day, amount and reference.
+
+    Without a reference (nothing to tell two checks apart), the same day, amount
+    and kind of payment, also without a reference, is as likely a repeat.
+    """
+    same = Payment.objects.filter(
+        note=note,
+        paid_on=paid_on,
+        amount=Money(amount, note.currency),
+        reverses__isnull=True,
+        reversed_by__isnull=True,
+    )
+    if reference.strip():
+        same = same.filter(reference__iexact=reference.strip())
+    else:
+        same = same.filter(reference="", applies_to=applies_to)
     return (
-        Payment.objects.filter(
-            note=note,
-            paid_on=paid_on,
-            amount=Money(amount, note.currency),
-            reference__iexact=reference.strip(),
-            reverses__isnull=True,
-            reversed_by__isnull=True,
-        )
-        .select_related("recorded_by")
+        same.select_related("recorded_by")
         .order_by("id")
         .first()
     )
@@ -344,6 +341,7 @@ def payment_reverse(*, payment: Payment, reason: str, recorded_by=None) -> Payme
         raise PaymentRefused({"reason": "Say why the payment is reversed."})
     if note.status == NoteStatus.CONVERTED:
         raise NoteStateConflict("The note has been converted; its payments are final.")
+    payment_reversing.send(sender=payment_reverse, payment=original, note=note)
     reversal = Payment.objects.create(
         note=note,
         paid_on=original.paid_on,
@@ -368,13 +366,15 @@ def payment_reverse(*, payment: Payment, reason: str, recorded_by=None) -> Payme
         for a in original.allocations.all()
     )
     note_status_refresh(note=note, on=original.paid_on)
-    # What the reversal changed in months already stated, for the user to see why.
+    # What the reversal changed in months already stated, for the user to see why. The
+    # adjustment's reason is read by the holder too: it names the payment, not the
+    # staff's own words (those stay with the reversal).
     reversal.corrections = note_statements_correct(
         note=note,
         reason=(
             f"Payment #{original.pk} ({original.get_applies_to_display().lower()},"
             f" {original.amount.amount:,.2f} on {original.paid_on}) was reversed on"
-            f" {timezone.localdate()}: {reason.strip()}"
+            f" {timezone.localdate()}."
         ),
     )
     return reversal

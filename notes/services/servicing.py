@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.queue import enqueue
 from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
     accrual_end,
@@ -108,8 +109,6 @@ def servicing_run_dispatch(*, run_id: int) -> int:
     A chunk that fails is recorded on the run (status `failed`, with the
     error) and left for the daily cycle or a re-dispatch; the others go on.
     """
-    from notes.tasks import servicing_chunk_task
-
     pending = list(
         ServicingChunk.objects.filter(run_id=run_id, done=False)
         .order_by("index")
@@ -117,7 +116,7 @@ def servicing_run_dispatch(*, run_id: int) -> int:
     )
     for chunk_id in pending:
         try:
-            servicing_chunk_task.delay(chunk_id)
+            enqueue("notes.tasks.servicing_chunk_task", chunk_id)
         except Exception:
             logger.exception("servicing chunk %s of run %s failed", chunk_id, run_id)
     return len(pending)
@@ -283,7 +282,6 @@ def statements_generate(
             if not periods:
                 continue
             if timeline is None:
-                timeline = None
                 principal_num, principal_den = principal.as_integer_ratio()
                 principal_text = f"{principal:,.2f}"
             for period_start, period_end, due_date, days, k_num, k_den, middle in periods:
@@ -426,29 +424,39 @@ def _statements_insert(rows: Iterable[tuple], run_id: int | None) -> int:
 
 
 def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
-    """Statements of these notes not fully paid by the end of their due date, as of a day."""
-    # Each (note, period) once: its statement's amount less what was allocated to it
-    # by that day. One pass over both tables, without a join plan to go wrong.
+    """Periods of these notes with interest stated, due and not paid, as of a day.
+
+    A period's statements are netted as the statement list nets them: a credit
+    first takes back what the newest (not yet due) statements asked, then the
+    interest allocated to the period pays the rest; what is left of the
+    statements whose due date has passed is past due.
+    """
+    # One pass over both tables per chunk, grouped by (note, period).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM (
-                SELECT bool_or(is_statement) AS stated, sum(owed) AS owed
+                SELECT bool_or(is_statement) AS stated,
+                       sum(CASE WHEN is_statement AND amount > 0 AND due_date < %s
+                           THEN amount ELSE 0 END) AS due,
+                       sum(CASE WHEN is_statement AND amount > 0 AND due_date >= %s
+                           THEN amount ELSE 0 END) AS not_due,
+                       -sum(CASE WHEN is_statement AND amount < 0
+                            THEN amount ELSE 0 END) AS credit,
+                       sum(CASE WHEN is_statement THEN 0 ELSE amount END) AS paid
                 FROM (
-                    -- a period's standing statements: the original, and its adjustments
-                    -- once due (a credit reduces what is owed at once)
-                    SELECT s.note_id, s.period_start, s.amount AS owed, true AS is_statement
-                    FROM notes_intereststatement s
-                    WHERE s.note_id BETWEEN %s AND %s AND (s.due_date < %s OR s.amount < 0)
+                    SELECT note_id, period_start, amount, due_date, true AS is_statement
+                    FROM notes_intereststatement
+                    WHERE note_id BETWEEN %s AND %s
                     UNION ALL
-                    SELECT note_id, period_start, -amount, false
+                    SELECT note_id, period_start, amount, NULL, false
                     FROM notes_paymentallocation
                     WHERE note_id BETWEEN %s AND %s AND paid_on <= %s
                 ) amounts
                 GROUP BY note_id, period_start
             ) periods
-            WHERE stated AND owed > 0
+            WHERE stated AND due - GREATEST(credit - not_due, 0) - paid > 0
             """,
-            [id_from, id_to, as_of, id_from, id_to, as_of],
+            [as_of, as_of, id_from, id_to, id_from, id_to, as_of],
         )
         return cursor.fetchone()[0]

@@ -18,7 +18,8 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offerings.services import election_record, offering_record
+from offerings.services.elections import election_record
+from offerings.services.recording import offering_record
 from tests.factories import HolderFactory, NoteFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from notes.models import IdempotencyRecord, Payment
+from core.models import IdempotencyRecord
+from notes.models import Payment
 from tests.factories import NoteFactory
 
 D = Decimal

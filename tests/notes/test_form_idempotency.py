@@ -18,7 +18,8 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from notes.models import IdempotencyRecord, Payment
+from core.models import IdempotencyRecord
+from notes.models import Payment
 from notes.services.payments import payment_record, payment_reverse
 from tests.factories import NoteFactory
 
@@ -190,15 +191,36 @@ def test_a_likely_duplicate_under_a_new_key_waits_for_confirmation(client, finan
     assert Payment.objects.count() == 2
 
 
-def test_no_duplicate_question_without_a_reference_or_once_reversed(client, finance_user, note):
+def test_no_duplicate_question_once_reversed_and_one_without_a_reference(
+    client, finance_user, note
+):
     client.force_login(finance_user)
     first = payment_record(note=note, paid_on=date(2006, 9, 15), amount=D("200.00"),
                            applies_to="interest", reference="Check 1001")
     payment_reverse(payment=first, reason="Bounced")
+    # The reversed one does not count; a first one without a reference is no repeat.
     assert client.post(_url(note), _payment(str(uuid.uuid4()))).status_code == 302
     assert client.post(_url(note), _payment(str(uuid.uuid4()), reference="")).status_code == 302
+    assert Payment.objects.filter(reverses__isnull=True).count() == 3
+
+
+def test_a_second_payment_without_a_reference_asks_first(client, finance_user, note):
+    """Back re-fetches the form (a new key) with the fields restored: still recorded once."""
+    client.force_login(finance_user)
     assert client.post(_url(note), _payment(str(uuid.uuid4()), reference="")).status_code == 302
-    assert Payment.objects.filter(reverses__isnull=True).count() == 4
+    earlier = Payment.objects.get()
+    again = client.post(_url(note), _payment(str(uuid.uuid4()), reference=""))
+    assert again.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", again.content.decode()).split())
+    assert f"This looks like payment #{earlier.pk}" in text
+    assert Payment.objects.count() == 1
+    # The same amount on the same day as principal is no repeat of an interest payment.
+    principal = client.post(_url(note), _payment(
+        str(uuid.uuid4()), reference="", applies_to="principal",
+        holder_consent_reference="Consent of 2006-09-01",
+    ))
+    assert principal.status_code in (200, 302)
+    assert "This looks like payment" not in principal.content.decode()
 
 
 # --- Errors at the top of the form ---------------------------------------------------------

@@ -111,7 +111,7 @@ def test_the_register_pages_its_notes(client, auditor_user, settings):
 def test_rates_and_thresholds_read_as_people_write_them(client, auditor_user):
     from decimal import Decimal
 
-    from notes.templatetags.notedesk import percent
+    from core.templatetags.notedesk import percent
 
     assert (percent(Decimal("0.100000")), percent(Decimal("0.085")), percent(None)) == (
         "10%", "8.5%", "")

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from notes.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 from offerings import services
 from offerings.models import (
     Conversion,
@@ -345,3 +345,27 @@ def test_a_money_form_posted_without_its_key_is_refused_and_records_nothing(
     assert not Payment.objects.exists() and not IdempotencyRecord.objects.exists()
     # The refused page hands back a form with a key, so submitting it again records once.
     assert _keys(page)
+
+
+def test_opening_a_forms_address_goes_to_the_page_with_the_form(client, finance_user, series,
+                                                                note):
+    client.force_login(finance_user)
+    offering = services.offering_record(
+        issuer=series.issuer, kind="pipe", closing_date=date(2007, 1, 10),
+        gross_proceeds=D("3000000.00"),
+        sales=[{"shares": 1_000_000, "price_per_share": D("3.00")}],
+    )
+    cases = {
+        RECORD: LIST,
+        reverse("offerings:event-record"): LIST,
+        reverse("offerings:allocation", args=[offering.pk]): reverse(
+            "offerings:detail", args=[offering.pk]
+        ),
+        reverse("offerings:price-determination", args=[1]): (
+            f"{reverse('offerings:conversions')}?status=awaiting_price"
+        ),
+        reverse("note-payment-record", args=[note.pk]): reverse("note-detail", args=[note.pk]),
+    }
+    for url, target in cases.items():
+        response = client.get(url)
+        assert (response.status_code, response.url) == (302, target), url

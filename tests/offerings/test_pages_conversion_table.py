@@ -66,7 +66,7 @@ def test_each_row_shows_the_notes_own_arithmetic_not_the_offerings(client, audit
                         content, re.S).group(1)
     assert _text(working) == (
         "275,068.49 ÷ 2.412451 = 114,020.34… → 114,020 shares; "
-        "0.34… × 2.412451 = 0.83 cash in lieu (§7)"
+        "275,068.49 − 114,020 × 2.412451 = 0.82698 → 0.83 cash in lieu (§7)"
     )
     # The offering's derivation of its price lives on the offering's page, once.
     assert offering.price_computation not in _text(content)
@@ -92,7 +92,8 @@ def test_a_determined_price_shows_its_working_and_who_set_it(client, finance_use
     working = _text(re.search(rf'id="working-{conversion.pk}">(.*?)</tr>', content,
                               re.S).group(1))
     assert working.startswith(
-        "275,068.49 ÷ 2.50 = 110,027.39… → 110,027 shares; 0.39… × 2.50 = 0.99 cash in lieu (§7)"
+        "275,068.49 ÷ 2.500000 = 110,027.39… → 110,027 shares;"
+        " 275,068.49 − 110,027 × 2.500000 = 0.99 → 0.99 cash in lieu (§7)"
         " Price determined "
     )
     assert working.endswith(": Board resolution of 2007-08-01")

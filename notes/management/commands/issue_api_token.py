@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-from notes.permissions import is_staff_reader
+from core.permissions import is_staff_reader
 
 
 class Command(BaseCommand):

@@ -16,20 +16,21 @@ def test_the_worked_example():
     assert (working.shares, working.cash_in_lieu) == (114020, D("0.83"))
     assert working.explanation() == (
         "275,068.49 ÷ 2.412451 = 114,020.34… → 114,020 shares; "
-        "0.34… × 2.412451 = 0.83 cash in lieu (§7)"
+        "275,068.49 − 114,020 × 2.412451 = 0.82698 → 0.83 cash in lieu (§7)"
     )
 
 
 def test_an_exact_quotient_has_no_ellipsis_and_no_cash():
     working = shares_working(note_amount=D("250.00"), price=D("2.500000"))
     assert working.explanation() == (
-        "250.00 ÷ 2.50 = 100.00 → 100 shares; 0 × 2.50 = 0.00 cash in lieu (§7)"
+        "250.00 ÷ 2.500000 = 100.00 → 100 shares; 250.00 − 100 × 2.500000 = 0.00 → 0.00"
+        " cash in lieu (§7)"
     )
 
 
 def test_a_quotient_just_below_a_whole_share_is_cut_not_rounded_up():
     working = shares_working(note_amount=D("2.99"), price=D("1.00"))
-    assert working.explanation().startswith("2.99 ÷ 1.00 = 2.99 → 2 shares;")
+    assert working.explanation().startswith("2.99 ÷ 1.000000 = 2.99 → 2 shares;")
     # 0.99 ÷ 0.333334 = 2.969994…: two places cut, never shown as 2.97.
     working = shares_working(note_amount=D("0.99"), price=D("0.333334"))
     assert "= 2.96… → 2 shares" in working.explanation()

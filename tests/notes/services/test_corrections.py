@@ -209,7 +209,10 @@ def test_reversing_a_prepayment_after_months_were_stated_adds_adjustments(prepai
         original = adjustment.corrects
         assert original.corrects_id is None and original.period_start == adjustment.period_start
         assert adjustment.due_date == next_due_date(today, 15) > today
-        assert "reversed" in adjustment.reason and "wrong account" in adjustment.reason
+        assert adjustment.reason == (
+            f"Payment #{prepayment.pk} (principal, 50,000.00 on 2007-03-10) was reversed on"
+            f" {today}."
+        )
         assert "100,000.00 × 0.1" in adjustment.calculation
     assert_every_period_adds_up(note)
     # Nothing was paid, so the originals are past due; the differences fall due on the
@@ -222,6 +225,14 @@ def test_reversing_a_prepayment_after_months_were_stated_adds_adjustments(prepai
     # The reversal also stated every month ended since (as the servicing cycle would).
     assert len([r for r in rows if r.kind == "statement"]) == len(
         statement_periods(issue_date=note.issue_date, as_of=today, due_day=15)
+    )
+    # The position, the statement list and the servicing count agree on what is past due.
+    position = note_facts_get(note=note).position(today)
+    assert position.past_due_interest == sum(
+        r.amount.amount - r.paid_amount for r in rows if r.status == "past_due"
+    )
+    assert past_due_count(id_from=note.pk, id_to=note.pk, as_of=today) == len(
+        {r.period_start for r in rows if r.status == "past_due"}
     )
     # Correcting again finds nothing to do.
     from notes.services.corrections import note_statements_correct
@@ -336,3 +347,81 @@ def test_interest_paid_after_the_principal_is_past_due_in_between():
     assert position(date(2008, 1, 16)).past_due_interest == D("849.32")
     assert position(date(2008, 1, 20)).past_due_interest == D("0.00")
     assert position(date(2008, 1, 20)).accrued_unpaid_interest == D("0.00")
+
+
+def test_the_migration_voids_statements_after_the_principal_reached_zero():
+    """The old cycle stated the repayment month and 0.00 months after it."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from notes.models import Payment
+
+    migration = importlib.import_module("notes.migrations.0005_statement_adjustments")
+    note = NoteFactory(principal=D("100000.00"), issue_date=date(2007, 1, 1))
+    pay(note, date(2007, 3, 10), "100000.00", "principal")
+    assert Payment.objects.get().paid_on == date(2007, 3, 10)
+    # As the old cycle would have stated March (1–10 accrued) and April (0.00).
+    march = InterestStatement.objects.create(
+        note=note, period_start=date(2007, 3, 1), period_end=date(2007, 3, 31),
+        due_date=date(2007, 4, 15), days=31, amount=D("273.97"), rate=D("0.1"),
+        day_count="ACT/365F", calculation="old",
+    )
+    InterestStatement.objects.create(
+        note=note, period_start=date(2007, 4, 1), period_end=date(2007, 4, 30),
+        due_date=date(2007, 5, 15), days=30, amount=D("0.00"), rate=D("0.1"),
+        day_count="ACT/365F", calculation="old",
+    )
+    migration.void_statements_after_the_end(None, SimpleNamespace(connection=connection))
+    (void,) = InterestStatement.objects.filter(note=note, corrects__isnull=False)
+    assert (void.corrects_id, void.amount.amount) == (march.pk, D("-273.97"))
+    assert "repaid in full on 2007-03-10" in void.reason
+    money = note_money_read(note=note, as_of=date(2007, 5, 1))
+    assert money.ledger_adds_up
+    assert [line.kind for line in money.unstated_lines][-1] == "final"
+
+
+def test_a_credit_takes_back_the_newest_billing_first(prepaid_note):
+    """Reverse a prepayment (adjustments due later), then record it again (credits)."""
+    note, prepayment = prepaid_note
+    payment_reverse(payment=prepayment, reason="Wrong account")
+    pay(note, date(2007, 3, 10), "50000.00", "principal")
+    assert_every_period_adds_up(note)
+    april = [
+        r for r in statement_list_with_status(note=note, as_of=date(2007, 7, 1))
+        if r.period_start == date(2007, 4, 1)
+    ]
+    # The original, due 2007-05-15, stays due; the adjustment and the credit cancel.
+    assert [(r.kind, r.amount.amount, r.status) for r in april] == [
+        ("statement", D("410.96"), "past_due"),
+        ("adjustment", D("410.96"), "superseded"),
+        ("adjustment", D("-410.96"), "credit"),
+    ]
+    as_of = date(2007, 7, 1)
+    rows = statement_list_with_status(note=note, as_of=as_of)
+    past_due_rows = [r for r in rows if r.status == "past_due"]
+    position = note_facts_get(note=note).position(as_of)
+    assert position.past_due_interest == sum(r.amount.amount for r in past_due_rows)
+    assert past_due_count(id_from=note.pk, id_to=note.pk, as_of=as_of) == len(past_due_rows)
+
+
+def test_the_daily_reconciliation_corrects_a_month_stated_mid_payment():
+    """A chunk that read the payments before a principal payment committed."""
+    from notes.services.corrections import statements_reconcile_recent
+
+    note = NoteFactory(principal=D("100000.00"), issue_date=date(2007, 1, 1))
+    pay(note, date(2007, 3, 10), "50000.00", "principal")
+    # April stated at the old balance, as the racing chunk would have stated it.
+    april = InterestStatement.objects.create(
+        note=note, period_start=date(2007, 4, 1), period_end=date(2007, 4, 30),
+        due_date=date(2007, 5, 15), days=30, amount=D("821.92"), rate=D("0.1"),
+        day_count="ACT/365F", calculation="stale",
+    )
+    assert statements_reconcile_recent() > 0
+    credit = InterestStatement.objects.get(corrects=april)
+    assert credit.amount.amount == D("-410.96")
+    assert "Daily reconciliation" in credit.reason
+    assert_every_period_adds_up(note)
+    assert statements_reconcile_recent() == 0
+

@@ -367,12 +367,14 @@ def test_a_failing_trigger_does_not_stop_the_daily_cycle(series, note):
 
     from notes.models import ServicingRun
     from notes.tasks import servicing_daily_task
+    from offerings.services import outbox
 
     pipe_offering = services.offering_record(
         issuer=series.issuer, kind="pipe", closing_date=date(2007, 7, 20),
         gross_proceeds=D("5110000.00"), sales=PIPE_SALES,
     )
-    with mock.patch.object(services, "notes_convert", side_effect=RuntimeError("boom")):
+    # The trigger's processing (the outbox) is where notes_convert is looked up.
+    with mock.patch.object(outbox, "notes_convert", side_effect=RuntimeError("boom")):
         servicing_daily_task()
     trigger = ConversionTrigger.objects.get(offering=pipe_offering)
     assert trigger.status == TriggerStatus.PENDING and "boom" in trigger.last_error

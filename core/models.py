@@ -1,0 +1,34 @@
+"""Records the shared machinery keeps: the first answer to a repeated write."""
+
+from __future__ import annotations
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API write sent with an `Idempotency-Key` (docs/api.md).
+
+    The key is reserved in the same transaction as the write it answers, so a
+    repeated request (a retry, a double submit, two at once) gets the first
+    answer and records nothing new.
+    """
+
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200, help_text="Method and path the key was used on.")
+    # Keyed (HMAC), never a plain digest of the body: see core.fingerprints.
+    fingerprint = models.CharField(max_length=100)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table the register app created; the model moved here with the machinery.
+        db_table = "notes_idempotencyrecord"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "scope"], name="idempotency_key_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

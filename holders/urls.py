@@ -1,8 +1,0 @@
-from django.urls import path
-
-from holders import views
-
-urlpatterns = [
-    path("", views.PortalHomeView.as_view(), name="portal-home"),
-    path("notes/<int:pk>/", views.PortalNoteView.as_view(), name="portal-note"),
-]

@@ -1,0 +1,22 @@
+"""REST API for the note register (docs/api.md: `issuers/`, `series/`, `notes/`).
+
+One module per resource, the shapes they share in `serializers`:
+
+- `register`: issuers, series and notes, with a note's position and statements (§2, §5)
+- `payments`: payments and their reversals (§2, §4)
+- `servicing`: servicing runs (§2)
+
+The viewsets are re-exported here for `config/urls.py`, which registers them.
+"""
+
+from notes.api.payments import PaymentViewSet
+from notes.api.register import IssuerViewSet, NoteViewSet, SeriesViewSet
+from notes.api.servicing import ServicingRunViewSet
+
+__all__ = [
+    "IssuerViewSet",
+    "NoteViewSet",
+    "PaymentViewSet",
+    "SeriesViewSet",
+    "ServicingRunViewSet",
+]

@@ -1,0 +1,245 @@
+"""Carrying out a conversion: the Note Amount into Common Stock (§5.1, §5.2, §6.2, §7).
+
+A note converts on its conversion date for its Note Amount: the outstanding
+principal plus the interest accrued and unpaid through that date, inclusive
+(§5.1, §7). Shares are the whole number the Note Amount buys at the Conversion
+Price, and the remainder is paid in cash within ten days (§7). The amount is
+settled by payments of method `conversion` (the interest allocated oldest
+month first), so statements, position and ledger all show the note converted,
+and a statement already issued for the conversion month or later is voided by
+a correction. A note with a payment still standing dated after the conversion
+date waits: that payment would otherwise be counted twice. An automatic
+conversion obliges the Company to notify the holder (§6.2).
+
+A conversion whose price is not yet known is recorded `awaiting_price` with
+the reason, and completed once the price is (see `prices`): the product never
+invents a price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from djmoney.money import Money
+
+from notes.domain.conversion import conversion_compute
+from notes.domain.interest import balance_on, effective_rate, principal_timeline
+from notes.domain.position import allocate_interest, open_interest_months
+from notes.models import (
+    InterestStatement,
+    Note,
+    NoteStatus,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+)
+from notes.selectors import money_facts_by_note
+from notes.services.corrections import note_statements_correct
+from offerings.models import (
+    Conversion,
+    ConversionKind,
+    ConversionStatus,
+    CorporateEvent,
+    Election,
+    NoticeObligation,
+    Offering,
+)
+
+
+@dataclass(frozen=True)
+class Price:
+    """The Conversion Price a conversion uses (None: awaiting a determination), where it
+    comes from, and the offering that set it."""
+
+    value: Decimal | None
+    source: str
+    offering: Offering | None
+
+
+def notes_convert(
+    *,
+    notes: list[Note],
+    conversion_date: date,
+    kind: str,
+    price: Price,
+    offering: Offering | None = None,
+    event: CorporateEvent | None = None,
+    election: Election | None = None,
+) -> list[Conversion]:
+    """Convert locked, active notes on a day, in bulk.
+
+    Each note's Note Amount is its outstanding principal plus the interest
+    accrued and unpaid through the conversion date, inclusive (§5.1, §7). The
+    amount is settled by two entries of method `conversion` (principal and
+    interest, the interest allocated oldest month first), so the note's
+    statements, position and ledger all show it converted; the note stops
+    accruing after that day.
+    """
+    if not notes:
+        return []
+    blocked = notes_with_payments_after(notes, conversion_date)
+    notes = [n for n in notes if n.pk not in blocked]
+    if not notes:
+        return []
+    ids = [n.pk for n in notes]
+    principal_paid, allocations = money_facts_by_note(ids)
+
+    conversions, payments, interest_parts = [], [], []
+    for note in notes:
+        series = note.series
+        rate, _ = effective_rate(series.stated_rate, series.max_lawful_rate)
+        timeline = principal_timeline(
+            note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
+        )
+        facts = {
+            "timeline": timeline,
+            "rate": rate,
+            "convention": series.day_count,
+            "issue_date": note.issue_date,
+            "allocations": allocations.get(note.pk, ()),
+        }
+        # One pass over the note's months gives both the interest to convert and the
+        # months it settles (oldest first).
+        open_months = open_interest_months(as_of=conversion_date, **facts)
+        principal = balance_on(timeline, conversion_date + timedelta(days=1))
+        interest = sum((amount for _, amount in open_months), Decimal("0.00"))
+        conversion = Conversion(
+            note=note,
+            trigger=kind,
+            offering=offering,
+            event=event,
+            election=election,
+            price_offering=price.offering,
+            conversion_date=conversion_date,
+            currency=note.currency,
+            principal_converted=principal,
+            interest_converted=interest,
+            note_amount=principal + interest,
+            status=ConversionStatus.AWAITING_PRICE,
+            price_source=price.source,
+        )
+        if price.value is not None:
+            _figures_apply(conversion, price.value, series.cash_in_lieu_days)
+        conversions.append(conversion)
+        if principal:
+            payments.append(
+                Payment(
+                    note=note,
+                    paid_on=conversion_date,
+                    amount=Money(principal, note.currency),
+                    applies_to=PaymentKind.PRINCIPAL,
+                    method=PaymentMethod.CONVERSION,
+                    reference=f"Converted into Common Stock on {conversion_date}",
+                )
+            )
+        if interest:
+            payments.append(
+                Payment(
+                    note=note,
+                    paid_on=conversion_date,
+                    amount=Money(interest, note.currency),
+                    applies_to=PaymentKind.INTEREST,
+                    method=PaymentMethod.CONVERSION,
+                    reference=f"Converted into Common Stock on {conversion_date}",
+                )
+            )
+            interest_parts.append(allocate_interest(open_months=open_months, amount=interest))
+    created = Conversion.objects.bulk_create(conversions)
+    Payment.objects.bulk_create(payments)
+    interest_payments = [p for p in payments if p.applies_to == PaymentKind.INTEREST]
+    _allocations_insert(
+        (p.pk, p.note_id, start, p.paid_on, part)
+        for p, parts in zip(interest_payments, interest_parts, strict=True)
+        for start, part in parts
+    )
+    Note.objects.filter(pk__in=ids).update(status=NoteStatus.CONVERTED, ended_on=conversion_date)
+    # A conversion dated in a month already stated voids that month's statement
+    # and any later one: their interest is part of the Note Amount (§2, §7).
+    for note in Note.objects.filter(
+        pk__in=InterestStatement.objects.filter(
+            note_id__in=ids, period_end__gte=conversion_date
+        ).values("note_id")
+    ):
+        note_statements_correct(
+            note=note,
+            reason=(
+                f"The note converted into Common Stock on {conversion_date}"
+                f" (recorded {timezone.localdate()}), after the months from then on had been"
+                f" stated."
+            ),
+        )
+    if kind != ConversionKind.VOLUNTARY:
+        NoticeObligation.objects.bulk_create(
+            NoticeObligation(
+                kind=NoticeObligation.Kind.AUTOMATIC_CONVERSION,
+                note=c.note,
+                holder=c.note.holder,
+                conversion=c,
+                due_by=conversion_date + timedelta(days=c.note.series.notice_days),
+            )
+            for c in created
+        )
+    return created
+
+
+def _allocations_insert(rows) -> None:
+    """Insert allocation rows in one statement (a series may settle 100,000+ months)."""
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO notes_paymentallocation (payment_id, note_id, period_start, paid_on, amount)
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::numeric[])
+            """,
+            [list(column) for column in columns],
+        )
+
+
+def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:
+    """Notes with a payment still standing dated after a conversion date.
+
+    The Note Amount is what is outstanding and unpaid on the conversion date; a
+    payment dated later (recorded before the conversion was) would be counted
+    twice. Such a note waits until that payment is reversed.
+    """
+    return set(
+        Payment.objects.filter(
+            note_id__in=[n.pk for n in notes],
+            paid_on__gt=day,
+            reverses__isnull=True,
+            reversed_by__isnull=True,
+        ).values_list("note_id", flat=True)
+    )
+
+
+def _figures_apply(conversion: Conversion, price: Decimal, cash_days: int) -> None:
+    figures = conversion_compute(
+        principal=conversion.principal_converted,
+        accrued_interest=conversion.interest_converted,
+        price=price,
+        conversion_date=conversion.conversion_date,
+        cash_due_days=cash_days,
+    )
+    conversion.conversion_price = figures.conversion_price
+    conversion.shares = figures.shares
+    conversion.cash_in_lieu = figures.cash_in_lieu
+    conversion.cash_due_date = figures.cash_due_date
+    conversion.status = ConversionStatus.DONE
+
+
+def conversion_complete(conversion: Conversion, price: Decimal | None, source: str, by) -> None:
+    """Complete a conversion waiting for its price, recording where the price came from;
+    with no price (still none to be had) it keeps waiting."""
+    if price is None:
+        return
+    _figures_apply(conversion, price, conversion.note.series.cash_in_lieu_days)
+    conversion.price_source = source
+    conversion.price_determined_by = by
+    conversion.price_determined_at = timezone.now()
+    conversion.save()
