@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from config.views import FaviconView
+from deadlines.api import DeadlineList
 from holders.api import HolderAddressListCreate, HolderViewSet
 from notes.api import (
     IssuerViewSet,
@@ -13,7 +14,9 @@ from notes.api import (
     SeriesViewSet,
     ServicingRunViewSet,
 )
+from notices.api import NoticeViewSet, ObligationList
 from offerings.api import (
+    CashInLieuPaymentViewSet,
     ConversionViewSet,
     CorporateEventViewSet,
     NoteElectionCreate,
@@ -30,6 +33,10 @@ router.register("servicing/runs", ServicingRunViewSet, basename="servicing-run")
 router.register("offerings", OfferingViewSet, basename="offering")
 router.register("corporate-events", CorporateEventViewSet, basename="corporate-event")
 router.register("conversions", ConversionViewSet, basename="conversion")
+router.register("notices", NoticeViewSet, basename="notice")
+router.register(
+    "cash-in-lieu-payments", CashInLieuPaymentViewSet, basename="cash-in-lieu-payment"
+)
 
 api_v1 = [
     path("", include(router.urls)),
@@ -39,6 +46,8 @@ api_v1 = [
         name="holder-addresses",
     ),
     path("notes/<int:note_id>/elections/", NoteElectionCreate.as_view(), name="note-elections"),
+    path("deadlines/", DeadlineList.as_view(), name="deadlines"),
+    path("notices/obligations/", ObligationList.as_view(), name="notice-obligations"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -51,5 +60,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("portal/", include("portal.urls")),
     path("offerings/", include("offerings.urls")),
+    path("deadlines/", include("deadlines.urls")),
+    path("notices/", include("notices.urls")),
     path("", include("notes.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Admin views of the money facts: statements, payments with allocations, servicing runs.
+"""Admin views of the money facts: statements, payments, servicing runs, events of default.
 
 Statements, payments and allocations are append-only (a database trigger
 refuses updates and deletes; corrections are reversing payments made through
@@ -11,6 +11,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
 from notes.models import (
+    DefaultEvent,
     InterestStatement,
     Payment,
     PaymentAllocation,
@@ -85,4 +86,19 @@ class ServicingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "statements_created", "past_due_statements", "error", "requested_by", "created_at",
         "started_at", "finished_at",
     ]
+    readonly_fields = fields
+
+
+@admin.register(DefaultEvent)
+class DefaultEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Events of default (§3): append-only, recorded from the note page or the API."""
+
+    list_display = ["id", "note", "kind", "date", "delivery_method", "deemed_delivered_on",
+                    "resolves", "recorded_by", "created_at"]
+    list_filter = ["kind", "delivery_method", "note__series"]
+    list_select_related = ["note", "resolves", "recorded_by"]
+    search_fields = ["note__number", "note__holder__name", "description"]
+    date_hierarchy = "date"
+    fields = ["note", "kind", "date", "delivery_method", "deemed_delivered_on", "resolves",
+              "description", "recorded_by", "created_at"]
     readonly_fields = fields

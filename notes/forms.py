@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
 from notes.domain.position import LAST_POSITION_DAY, PositionDayOutOfRange
-from notes.models import PaymentKind, PaymentMethod
+from notes.models import DefaultEventKind, NoticeDelivery, PaymentKind, PaymentMethod
+from notes.services.defaults import DESCRIPTION_MAX_LENGTH
 
 
 class AsOfForm(forms.Form):
@@ -90,3 +91,47 @@ class ServicingRunStartForm(forms.Form):
         if as_of > today:
             raise ValidationError(f"A run cannot be dated after today ({today}).")
         return as_of
+
+
+class DefaultEventForm(OneTimeKeyMixin, forms.Form):
+    """An event of §3 as staff enter it; whether it may be recorded is the service's to say."""
+
+    # The note page also carries the payment form: its own field names and one-time key.
+    prefix = "default"
+
+    kind = forms.ChoiceField(choices=DefaultEventKind.choices, label="Event")
+    date = forms.DateField(
+        widget=DATE_INPUT,
+        label="Date",
+        help_text=(
+            "A notice: the day received in person, or deposited in the mail. A proceeding or "
+            "appointment: its commencement. Resolved: the dismissal, stay or vacatur."
+        ),
+    )
+    delivery_method = forms.ChoiceField(
+        choices=[("", "— not a written notice —"), *NoticeDelivery.choices],
+        required=False,
+        label="Delivered by",
+        help_text="Notices of payment default and declarations of acceleration (§12).",
+    )
+    resolves = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Resolves",
+        help_text="For “dismissed, stayed or vacated”: the proceeding or appointment it ends.",
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+
+    def __init__(self, *args, resolvable=(), **kwargs):
+        """`resolvable`: the note's proceedings and appointments not yet resolved."""
+        super().__init__(*args, **kwargs)
+        self.fields["resolves"].choices = [("", "—")] + [
+            (e.pk, f"#{e.pk} {e.get_kind_display()} of {e.date:%Y-%m-%d}") for e in resolvable
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())

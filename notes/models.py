@@ -25,6 +25,7 @@ from djmoney.models.fields import MoneyField
 
 from core.audit import audited
 from notes.domain.daycount import DayCount
+from notes.domain.defaults import CLAUSES as DEFAULT_EVENT_CLAUSES
 from notes.domain.interest import effective_rate
 
 
@@ -480,3 +481,109 @@ class ServicingChunk(models.Model):
 
     def __str__(self) -> str:
         return f"Chunk {self.index} of run {self.run_id}"
+
+
+class DefaultEventKind(models.TextChoices):
+    PAYMENT_DEFAULT_NOTICE = "payment_default_notice", "Notice of payment default (§3(i))"
+    VOLUNTARY_BANKRUPTCY = "voluntary_bankruptcy", "Voluntary bankruptcy or insolvency (§3(ii))"
+    INVOLUNTARY_PROCEEDING = "involuntary_proceeding", "Involuntary proceeding (§3(iii))"
+    RECEIVER_APPOINTMENT = "receiver_appointment", "Receiver or trustee appointed (§3(iii))"
+    RESOLVED = "resolved", "Dismissed, stayed or vacated (§3(iii))"
+    ACCELERATION = "acceleration", "Declaration of acceleration (§3)"
+
+
+class NoticeDelivery(models.TextChoices):
+    PERSONAL = "personal", "Personal delivery"
+    MAIL = "mail", "United States mail"
+
+
+_DELIVERED_KINDS = [DefaultEventKind.PAYMENT_DEFAULT_NOTICE, DefaultEventKind.ACCELERATION]
+
+
+@audited()
+class DefaultEvent(models.Model):
+    """Something that happened under §3: a notice, a proceeding, its end, an acceleration.
+
+    Append-only, like the money facts: a wrong entry stays with its audit trail;
+    a proceeding that ended is followed by a `resolved` event pointing at it.
+    The note's default state as of any day (cure deadlines, Events of Default,
+    acceleration) is derived from these and the payments by
+    ``notes.domain.defaults``; nothing derived is stored but the §12 deemed
+    delivery of a written notice, fixed by the business-day calendar when it is
+    recorded.
+    """
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="default_events")
+    kind = models.CharField(max_length=24, choices=DefaultEventKind.choices)
+    date = models.DateField(
+        help_text=(
+            "A notice: the day it was personally received or deposited in the mail. A "
+            "proceeding or appointment: its commencement. Resolved: the dismissal, stay or "
+            "vacatur. Acceleration: the declaration's delivery or deposit."
+        )
+    )
+    delivery_method = models.CharField(
+        max_length=8, choices=NoticeDelivery.choices, blank=True, default="",
+        help_text="Written notices only (§12).",
+    )
+    deemed_delivered_on = models.DateField(
+        null=True, blank=True,
+        help_text="§12: the receipt date in person; business days after deposit by mail.",
+    )
+    resolves = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resolutions",
+        help_text="The proceeding or appointment that was dismissed, stayed or vacated.",
+    )
+    description = models.TextField(blank=True, default="")
+    recorded_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["note", "date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=DefaultEventKind.values), name="default_event_kind"
+            ),
+            # A written notice has a delivery method and a deemed delivery; nothing else has.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind__in=_DELIVERED_KINDS,
+                        delivery_method__in=NoticeDelivery.values,
+                        deemed_delivered_on__gte=models.F("date"),
+                    )
+                    | models.Q(
+                        ~models.Q(kind__in=_DELIVERED_KINDS),
+                        delivery_method="",
+                        deemed_delivered_on__isnull=True,
+                    )
+                ),
+                name="default_event_delivery",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(delivery_method=NoticeDelivery.PERSONAL)
+                | models.Q(deemed_delivered_on=models.F("date")),
+                name="default_event_personal_delivered_on_receipt",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=DefaultEventKind.RESOLVED, resolves__isnull=False)
+                | (~models.Q(kind=DefaultEventKind.RESOLVED) & models.Q(resolves__isnull=True)),
+                name="default_event_resolved_names_what",
+            ),
+            models.UniqueConstraint(fields=["resolves"], name="default_event_resolved_once"),
+            models.UniqueConstraint(
+                fields=["note"],
+                condition=models.Q(kind=DefaultEventKind.ACCELERATION),
+                name="default_event_one_acceleration",
+            ),
+        ]
+        triggers = [append_only()]
+
+    def __str__(self) -> str:
+        return f"{self.note} {self.get_kind_display()} {self.date}"
+
+    @property
+    def clause(self) -> str:
+        return DEFAULT_EVENT_CLAUSES[self.kind]

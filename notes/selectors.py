@@ -15,9 +15,20 @@ from decimal import Decimal
 from django.db.models import Case, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from notes.domain.daycount import ONE_DAY
+from notes.domain.defaults import (
+    NOTICE_KINDS,
+    RESOLVABLE_KINDS,
+    DefaultEventFact,
+    DefaultEventKind,
+    DefaultState,
+    PastDue,
+    default_state,
+)
 from notes.domain.interest import accrual_end, effective_rate, principal_timeline
 from notes.domain.periods import due_date_for
 from notes.domain.position import (
+    LAST_POSITION_DAY,
     Allocation,
     InterestLine,
     LineKind,
@@ -26,6 +37,7 @@ from notes.domain.position import (
     note_position,
 )
 from notes.models import (
+    DefaultEvent,
     InterestStatement,
     Note,
     NoteSeries,
@@ -357,3 +369,92 @@ def note_payments(note: Note) -> list[Payment]:
         .select_related("reversed_by")
         .prefetch_related("allocations")
     )
+
+
+# --- Events of default (§3) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteDefaults:
+    """A note's §3 events and its default state as of a day."""
+
+    as_of: date
+    events: list[DefaultEvent]
+    state: DefaultState
+
+    @property
+    def resolvable(self) -> list[DefaultEvent]:
+        """Proceedings and appointments not yet resolved: what a `resolved` event may end."""
+        resolved = {e.resolves_id for e in self.events if e.resolves_id}
+        return [e for e in self.events if e.kind in RESOLVABLE_KINDS and e.pk not in resolved]
+
+
+def _principal_payments(timeline) -> list[tuple[date, Decimal]]:
+    # Each step after the first is the balance from the day after a day's principal payments.
+    return [
+        (step.effective_from - ONE_DAY, before.balance - step.balance)
+        for before, step in zip(timeline, timeline[1:], strict=False)
+    ]
+
+
+def note_default_read(
+    *, note: Note, as_of: date, facts: NoteFacts | None = None
+) -> NoteDefaults:
+    """The note's events of default and its default state at the end of `as_of` (§3).
+
+    One query for a note without events (none when the note comes annotated
+    with `has_default_events`, as the note page's does); with a payment-default
+    notice or an acceleration, the note's money facts too (three more, or none
+    when `facts` is given), whatever the number of events.
+    """
+    if note.__dict__.get("has_default_events") is False:
+        events: list[DefaultEvent] = []
+    else:
+        events = list(
+            DefaultEvent.objects.filter(note=note)
+            .select_related("recorded_by")
+            .order_by("date", "id")
+        )
+    series = note.series
+    domain_events = [
+        DefaultEventFact(
+            id=e.pk,
+            kind=e.kind,
+            date=e.date,
+            deemed_delivered_on=e.deemed_delivered_on,
+            resolves_id=e.resolves_id,
+        )
+        for e in events
+    ]
+    past_due: dict[int, PastDue] = {}
+    interest_paid: list[tuple[date, Decimal]] = []
+    principal_paid: list[tuple[date, Decimal]] = []
+    note_amount = None
+    if any(e.kind in NOTICE_KINDS and e.date <= as_of for e in events):
+        facts = facts or note_facts_get(note=note)
+        for e in events:
+            if e.kind != DefaultEventKind.PAYMENT_DEFAULT_NOTICE or e.date > as_of:
+                continue
+            delivered = min(e.deemed_delivered_on or e.date, LAST_POSITION_DAY)
+            position = facts.position(delivered)
+            past_due[e.pk] = PastDue(
+                interest=position.past_due_interest,
+                # Principal falls due at maturity (§1) and is past due from the next day.
+                principal=(
+                    position.outstanding_principal if delivered > note.maturity_date else ZERO
+                ),
+            )
+        interest_paid = [(a.paid_on, a.amount) for a in facts.allocations]
+        principal_paid = _principal_payments(facts.timeline)
+        note_amount = facts.position(min(as_of, LAST_POSITION_DAY)).note_amount
+    state = default_state(
+        events=domain_events,
+        as_of=as_of,
+        cure_days=series.cure_days,
+        dismissal_days=series.dismissal_days,
+        past_due_at_notice=past_due,
+        interest_payments=interest_paid,
+        principal_payments=principal_paid,
+        note_amount=note_amount,
+    )
+    return NoteDefaults(as_of=as_of, events=events, state=state)

@@ -10,6 +10,11 @@ urlpatterns = [
         "notes/<int:pk>/payments/", views.PaymentRecordView.as_view(), name="note-payment-record"
     ),
     path(
+        "notes/<int:pk>/default-events/",
+        views.DefaultEventRecordView.as_view(),
+        name="note-default-event-record",
+    ),
+    path(
         "payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"
     ),
     path("servicing/", views.ServicingView.as_view(), name="servicing"),

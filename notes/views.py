@@ -1,4 +1,4 @@
-"""Staff pages: the register, a series, a note with its money, and the servicing cycle.
+"""Staff pages: the register, a series, a note with its money and defaults, the servicing cycle.
 
 Every figure on these pages comes from the selectors and the domain core; a
 view only parses input, calls one service for a write, and chooses what to
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,8 +34,15 @@ from core.views import (
     service_errors_to_form,
 )
 from notes import selectors
-from notes.forms import AsOfForm, PaymentForm, PaymentReverseForm, ServicingRunStartForm
+from notes.forms import (
+    AsOfForm,
+    DefaultEventForm,
+    PaymentForm,
+    PaymentReverseForm,
+    ServicingRunStartForm,
+)
 from notes.models import (
+    DefaultEvent,
     Note,
     NoteStatus,
     Payment,
@@ -43,6 +50,7 @@ from notes.models import (
     ServicingRun,
 )
 from notes.services.cycle import servicing_cycle_start
+from notes.services.defaults import default_event_record
 from notes.services.payments import (
     IdempotencyConflict,
     LikelyDuplicate,
@@ -94,25 +102,42 @@ class SeriesDetailView(StaffPageMixin, TemplateView):
 # --- A note: position, statements, payments ------------------------------------------
 
 
-def note_detail_response(request, note: Note, *, payment_form: PaymentForm | None = None):
+def note_detail_response(
+    request,
+    note: Note,
+    *,
+    payment_form: PaymentForm | None = None,
+    default_form: DefaultEventForm | None = None,
+):
     as_of_form = AsOfForm(request.GET or None)
     as_of = as_of_form.as_of_or_today()
     finance = is_finance(request.user)
     if finance and payment_form is None and note.status in ACTIVE_STATUSES:
         payment_form = PaymentForm()
+    defaults = selectors.note_default_read(note=note, as_of=as_of)
+    if finance and default_form is None and note.status in ACTIVE_STATUSES:
+        default_form = DefaultEventForm(resolvable=defaults.resolvable)
     context = {
         "note": note,
         "as_of_form": as_of_form,
         "money": selectors.note_money_read(note=note, as_of=as_of),
         "payments": selectors.note_payments(note),
         "payment_form": payment_form if finance else None,
+        "defaults": defaults,
+        "default_form": default_form if finance else None,
         "can_write": finance,
     }
     return render_page_or_fragment(request, "notes/note_detail.html", "as-of-panel", context)
 
 
 def note_get(pk: int) -> Note:
-    return get_object_or_404(selectors.note_list_annotated(), pk=pk)
+    return get_object_or_404(
+        selectors.note_list_annotated().annotate(
+            # Spares the page the events query for the many notes without any (§3).
+            has_default_events=Exists(DefaultEvent.objects.filter(note=OuterRef("pk")))
+        ),
+        pk=pk,
+    )
 
 
 class NoteDetailView(StaffPageMixin, View):
@@ -213,6 +238,64 @@ class PaymentRecordView(StaffPageMixin, View):
                 f"on {payment.paid_on}.",
             )
         return redirect("note-detail", pk=note.pk)
+
+
+class DefaultEventRecordView(StaffPageMixin, View):
+    """POST an event of §3 (Finance), once per rendered form; refusals come back on the form."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk: int):
+        return redirect("note-detail", pk)
+
+    def post(self, request, pk: int):
+        finance_required(request)
+        note = note_get(pk)
+        resolvable = selectors.note_default_read(note=note, as_of=note.issue_date).resolvable
+        form = DefaultEventForm(request.POST, resolvable=resolvable)
+        if not form.is_valid():
+            return note_detail_response(request, note, default_form=form)
+        data = form.cleaned_data
+        note_url = reverse("note-detail", args=[note.pk])
+        try:
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: default_event_record(
+                    note=note,
+                    kind=data["kind"],
+                    date=data["date"],
+                    delivery_method=data["delivery_method"],
+                    resolves=data["resolves"],
+                    description=data["description"],
+                    recorded_by=request.user,
+                ),
+                location=lambda event: f"{note_url}#default-event-{event.pk}",
+            )
+        except ValidationError as exc:  # DefaultEventRefused
+            service_errors_to_form(form, exc)
+            messages.error(request, "Event not recorded: " + " ".join(exc.messages))
+            return note_detail_response(request, note, default_form=form)
+        except NoteStateConflict as exc:
+            form.add_error(None, str(exc))
+            messages.error(request, f"Event not recorded: {exc}")
+            return note_detail_response(request, note, default_form=form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="event")
+            return note_detail_response(request, note, default_form=form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="event")
+        event = outcome.value
+        delivered = (
+            f", deemed delivered {event.deemed_delivered_on} (§12)"
+            if event.deemed_delivered_on
+            else ""
+        )
+        messages.success(
+            request,
+            f"Recorded: {event.get_kind_display()} on {event.date}{delivered}.",
+        )
+        return redirect(f"{note_url}#default")
 
 
 class PaymentReverseView(StaffPageMixin, View):

@@ -22,11 +22,13 @@ from offerings.domain.qualification import qualifies_automatic, qualifies_volunt
 from offerings.models import (
     PER_UNIT_FIELD,
     AllocationSource,
+    CashInLieuPayment,
     Conversion,
     CorporateEvent,
     Offering,
     OfferingSale,
 )
+from offerings.services.cash import cash_in_lieu_payment_record
 from offerings.services.qualification import offering_qualifies
 
 
@@ -377,3 +379,39 @@ class NoteElectionCreate(generics.GenericAPIView):
         except (DjangoValidationError, NoteStateConflict) as exc:
             return _conflict_or_400(exc)
         return Response(ConversionSerializer(conversion).data, status=status.HTTP_201_CREATED)
+
+
+class CashInLieuPaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyAmountField()
+    currency = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CashInLieuPayment
+        fields = [
+            "id", "conversion", "paid_on", "amount", "currency", "method", "reference",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class CashInLieuPaymentViewSet(CreateListRetrieveViewSet):
+    """`cash-in-lieu-payments/`: cash paid for the fractional share of a conversion (§7)."""
+
+    serializer_class = CashInLieuPaymentSerializer
+    filterset_fields = ["conversion"]
+
+    def get_queryset(self):
+        return CashInLieuPayment.objects.select_related("conversion").order_by("paid_on", "id")
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            payment = cash_in_lieu_payment_record(
+                recorded_by=request.user, **serializer.validated_data
+            )
+        except (DjangoValidationError, NoteStateConflict) as exc:
+            return _conflict_or_400(exc)
+        return Response(self.get_serializer(payment).data, status=status.HTTP_201_CREATED)

@@ -388,3 +388,40 @@ class NoticeObligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.holder} by {self.due_by}"
+
+
+class CashInLieuPayment(models.Model):
+    """Cash paid for the fractional share a conversion does not issue (§7).
+
+    §7: no fractional shares; the Company pays cash for the fraction within 10
+    days after the conversion date. Append-only, like every money fact; the
+    payments of a conversion never add up to more than its cash in lieu.
+    """
+
+    class Method(models.TextChoices):
+        CHECK = "check", "Check by mail"
+        WIRE = "wire", "Wire transfer"
+        ACH = "ach", "ACH transfer"
+
+    conversion = models.ForeignKey(
+        Conversion, on_delete=models.PROTECT, related_name="cash_payments"
+    )
+    paid_on = models.DateField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["conversion", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="cash_in_lieu_positive"),
+        ]
+        triggers = [append_only()]
+
+    def __str__(self) -> str:
+        return f"Cash in lieu {self.currency} {self.amount} on {self.paid_on}"

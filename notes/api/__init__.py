@@ -3,6 +3,7 @@
 One module per resource, the shapes they share in `serializers`:
 
 - `register`: issuers, series and notes, with a note's position and statements (§2, §5)
+- `defaults`: a note's events of default and its default state (§3)
 - `payments`: payments and their reversals (§2, §4)
 - `servicing`: servicing runs (§2)
 

@@ -1,5 +1,7 @@
 """`issuers/`, `series/` and `notes/`, with each note's `position/` and `statements/` (§2, §5).
 
+Each note's `default-events/` (§3) is `notes.api.defaults`, mixed in here.
+
 The register resources are created through the services and listed in id
 order. A note's position as of a day (`?as_of=`, today by default) gives its
 outstanding principal, accrued unpaid interest, note amount, what is past due,
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 from core.api import CreateListRetrieveViewSet
 from core.api_fields import RateField
 from notes import selectors
+from notes.api.defaults import NoteDefaultEventViews
 from notes.api.serializers import (
     IssuerSerializer,
     NoteSerializer,
@@ -121,7 +124,7 @@ class NoteMoneyViews:
         return self.get_paginated_response(StatementSerializer(page, many=True).data)
 
 
-class NoteViewSet(NoteMoneyViews, CreateListRetrieveViewSet):
+class NoteViewSet(NoteMoneyViews, NoteDefaultEventViews, CreateListRetrieveViewSet):
     serializer_class = NoteSerializer
     filterset_fields = ["series", "holder", "status"]
 

@@ -29,9 +29,11 @@ from djmoney.money import Money
 from core.fingerprints import fingerprint_matches
 from core.fingerprints import request_fingerprint as keyed_fingerprint
 from core.idempotency import IdempotencyConflict, LikelyDuplicate
+from notes.domain.defaults import DefaultEventKind
 from notes.domain.position import InterestOverpaymentError, allocate_interest, open_interest_months
 from notes.models import (
     ACTIVE_STATUSES,
+    DefaultEvent,
     Note,
     NoteStatus,
     Payment,
@@ -390,6 +392,11 @@ def note_status_refresh(*, note: Note, on: date) -> Note:
         note.status, note.ended_on = NoteStatus.REPAID, on
         note.save(update_fields=["status", "ended_on"])
     elif not fully_paid and note.status == NoteStatus.REPAID:
-        note.status, note.ended_on = NoteStatus.OUTSTANDING, None
+        # Owed again: accelerated if the holder had declared acceleration (§3).
+        accelerated = DefaultEvent.objects.filter(
+            note=note, kind=DefaultEventKind.ACCELERATION
+        ).exists()
+        note.status = NoteStatus.ACCELERATED if accelerated else NoteStatus.OUTSTANDING
+        note.ended_on = None
         note.save(update_fields=["status", "ended_on"])
     return note
