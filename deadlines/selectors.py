@@ -18,7 +18,8 @@ with the records:
   closed; met if the notice is deposited or delivered by then.
 - `conversion_notice` (§6.2): 10 days after an automatic conversion; likewise.
 - `voluntary_window` (§5.1): the window's last day (6 months after the
-  closing); met if the holder elected within it, missed if it closed without.
+  closing); the holder's option, not an obligation: met once the holder
+  elected, or once it has run its course; never missed.
 - `cash_in_lieu` (§7): 10 days after a conversion; met if the cash in lieu is
   paid in full by then.
 - `maturity` (§1): the maturity date; met if the note was repaid or converted
@@ -284,20 +285,24 @@ def _voluntary_windows(*, as_of, series_id, due_after, due_before) -> list[Deadl
         if (due_after and last_day < due_after) or (due_before and last_day > due_before):
             continue
         elected_on = elected.get((obligation.note_id, obligation.offering_id))
+        elected_on = elected_on if elected_on is not None and elected_on <= as_of else None
+        if elected_on:
+            outcome = f": elected {elected_on}"
+        elif as_of > last_day:
+            outcome = ": closed without an election"
+        else:
+            outcome = ""
         deadlines.append(
             Deadline(
                 kind=Kind.VOLUNTARY_WINDOW,
                 due_on=last_day,
-                state=_state(
-                    met=elected_on is not None and elected_on <= as_of,
-                    due_on=last_day,
-                    as_of=as_of,
-                ),
+                # The holder's option, not an obligation: kept once it is used or has run.
+                state="met" if elected_on or as_of > last_day else "open",
                 source="offering",
                 source_id=obligation.offering_id,
                 description=(
                     f"Window from the offering closed {obligation.offering.closing_date}"
-                    + (f": elected {elected_on}" if elected_on else "")
+                    + outcome
                 ),
                 **_note_fields(obligation.note),
             )

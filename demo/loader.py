@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from core.permissions import AUDITOR_GROUP, FINANCE_GROUP, roles_ensure
@@ -24,8 +25,16 @@ from notes.domain.position import month_amounts
 from notes.models import Issuer, Note, NoteSeries, Payment, ServicingRun
 from notes.selectors import note_facts_get
 from notes.services import issuer_create, note_create, series_create
+from notes.services.defaults import default_event_record
 from notes.services.payments import payment_record
-from notes.services.servicing import servicing_run_start
+from notes.services.servicing import servicing_run_start, statements_generate
+from notices.models import Direction, Notice, NoticeKind
+from notices.services.delivery import notices_deposit
+from notices.services.job import notices_due
+from notices.services.making import drafts_for, notices_store
+from offerings.models import Conversion, ConversionStatus, Offering
+from offerings.services import election_record, offering_record
+from offerings.services.cash import cash_in_lieu_payment_record
 
 ATS_OFFICE = "475 Aviation Blvd, Suite 100\nSanta Rosa, CA 95403"
 ATS_COPY_TO = "600 Bicentennial Way, Ste 300\nSanta Rosa, CA 95403"
@@ -191,29 +200,98 @@ def demo_servicing_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
         idempotency_key="demo-ATS06-003-prepayment",
     )
     last_paid = {
+        "ATS06-002": date(2007, 12, 31),  # Sonoma Valley elects to convert on 2008-01-15
         "ATS06-008": date(2007, 9, 30),  # Lone Star's interest unpaid since October 2007
         "ATS06-009": date(2007, 11, 30),  # Priya Natarajan is repaid on 2007-12-31
     }
     for note in ats_notes:
-        through = last_paid.get(note.number, date(2007, 12, 31))
+        # The others pay every month until the $5.11M PIPE converts them on 2008-05-30.
+        through = last_paid.get(note.number, date(2008, 4, 30))
         _pay_interest_monthly(note, through=through, method="check", ref="ATS-CHK")
     _payoff(ats_notes[8], on=date(2007, 12, 31), ref="ATS-CHK-9",
             consent="Prepayment agreed in writing by Priya Natarajan, 2007-12-10 (§4)")
+    lone_star = ats_notes[7]
+    if not lone_star.default_events.exists():
+        # October 2007's interest, due 2007-11-15, went unpaid: Lone Star's written notice
+        # of the default was handed to the Company on 2007-11-20 and never cured (§3(i)).
+        default_event_record(
+            note=lone_star, kind="payment_default_notice", date=date(2007, 11, 20),
+            delivery_method="personal",
+            description="Letter from Lone Star Venture Holdings: October interest unpaid.",
+        )
     for note in rls_notes:
         # Beaufort Coastal has not paid September or October 2026.
         through = date(2026, 8, 31) if note.number == "RLS26-003" else date(2026, 10, 31)
         _pay_interest_monthly(note, through=through, method="wire", ref="RLS-WIRE")
     demo_conversions_load(ats_notes, rls_notes)
+    # Conversions are carried out once the offerings commit; their cash after them.
+    transaction.on_commit(demo_cash_in_lieu_load)
     if not ServicingRun.objects.filter(trigger="demo").exists():
         transaction.on_commit(
             lambda: servicing_run_start(as_of=timezone.localdate(), trigger="demo")
         )
 
 
-def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]], what: str):
-    from offerings.models import Offering
-    from offerings.services import offering_record
+@transaction.atomic
+def demo_cash_in_lieu_load() -> None:
+    """The fractional shares of the 2006 conversions, paid by check within 10 days (§7)."""
+    for conversion in Conversion.objects.filter(
+        status=ConversionStatus.DONE, cash_in_lieu__gt=0, cash_payments__isnull=True,
+        conversion_date__lt=date(2026, 1, 1),
+    ).select_related("note"):
+        cash_in_lieu_payment_record(
+            conversion=conversion,
+            paid_on=conversion.conversion_date + timedelta(days=7),
+            amount=conversion.cash_in_lieu,
+            method="check",
+            reference=f"ATS-CIL-{conversion.note.number}",
+        )
 
+
+@transaction.atomic
+def demo_notices_load() -> int:
+    """The letters of the register's history, as the daily job made them, mailed on time.
+
+    Month by month — and on the days an offering closed or a conversion was
+    made — every notice due is made as of that day and its print run mailed
+    the same day: the statements of the month just ended, the §6.1 notices of
+    the $3.5M PIPE, the §6.2 and cash-in-lieu notices after the $5.11M PIPE.
+    The Redwood series' §6.1 notices of 2026-11-02 are left for the job: not
+    mailed, they are the overdue item on the deadline page. Returns how many
+    letters were made.
+    """
+    if Notice.objects.exists():
+        return 0
+    today = timezone.localdate()
+    # The statements the letters are made from (the servicing run makes the same ones,
+    # whichever of the two comes first).
+    ids = Note.objects.aggregate(low=Min("id"), high=Max("id"))
+    statements_generate(id_from=ids["low"], id_to=ids["high"], as_of=today, run_id=None)
+    days = {date(2007, 11, 19), date(2008, 1, 16), date(2008, 6, 2)}
+    for start, end in ((date(2006, 8, 1), date(2008, 6, 1)), (date(2026, 2, 1), today)):
+        day = start
+        while day <= end:
+            days.add(day)
+            day = add_months(day, 1)
+    made = 0
+    for day in sorted(days):
+        due = [
+            (kind, source)
+            for kind, source, _note in notices_due(as_of=day)
+            # Redwood's §6.1 notices are the demo's overdue item.
+            if not (kind == NoticeKind.QUALIFIED_OFFERING and day >= date(2026, 11, 1))
+        ]
+        if not due:
+            continue
+        letters = notices_store(drafts_for(due, day), email=False)
+        made += len(letters)
+        mailed = [n.pk for n in letters if n.direction == Direction.SENT]
+        if mailed:
+            notices_deposit(notices=mailed, deposited_on=day)
+    return made
+
+
+def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]], what: str):
     existing = Offering.objects.filter(issuer=issuer, closing_date=closing).first()
     return existing or offering_record(
         issuer=issuer, kind="pipe", closing_date=closing, gross_proceeds=Decimal(gross),
@@ -226,9 +304,6 @@ def demo_conversions_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
     """The 2006 story's end: a $3.5M PIPE opens the voluntary window, one holder elects,
     then a $5.11M PIPE converts every note still outstanding. The 2026 series has a
     $3.2M PIPE this month, so its §6.1 notices are due now."""
-    from offerings.models import Conversion
-    from offerings.services import election_record
-
     ats = ats_notes[0].series.issuer
     voluntary = _offering(
         ats, closing=date(2007, 11, 16), gross="3500000.00", sales=[(1_400_000, "2.50")],
@@ -253,8 +328,13 @@ def demo_conversions_load(ats_notes: list[Note], rls_notes: list[Note]) -> None:
 
 
 @transaction.atomic
-def demo_load() -> dict[str, int]:
-    """Load the demo register; returns counts of what exists afterwards."""
+def demo_load(*, with_letters: bool = True) -> dict[str, int]:
+    """Load the demo register; returns counts of what exists afterwards.
+
+    Args:
+        with_letters: also make the register's letters (a few hundred PDFs),
+            once the register is committed and stated.
+    """
     ats = Issuer.objects.filter(name="American TonerServ Corp.").first() or issuer_create(
         name="American TonerServ Corp.",
         state_of_incorporation="Delaware",
@@ -275,6 +355,8 @@ def demo_load() -> dict[str, int]:
     rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS]
     rls_notes = _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
     demo_servicing_load(ats_notes, rls_notes)
+    if with_letters:
+        transaction.on_commit(demo_notices_load)
 
     return {
         "issuers": Issuer.objects.count(),

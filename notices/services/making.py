@@ -183,6 +183,7 @@ def notices_store(
     recorded_by=None,
     corrects: dict | None = None,
     written: list[str] | None = None,
+    email: bool = True,
 ) -> list[Notice]:
     """Render and insert drafts, each purpose once; returns the notices this call created.
 
@@ -193,6 +194,8 @@ def notices_store(
 
     Args:
         corrects: purpose key → id of the notice a correction points at.
+        email: send the courtesy e-mails once committed (not for letters of
+            the past, such as the demo register's history).
         written: collects the names of the files stored, for the caller to
             delete should its transaction fail after this returns.
     """
@@ -244,7 +247,8 @@ def notices_store(
                 created.append(notice)
             else:
                 default_storage.delete(row.document.name)
-        _emails_after_commit([n.pk for n in created])
+        if email:
+            _emails_after_commit([n.pk for n in created])
         return created
     except BaseException:
         for name in written:

@@ -30,10 +30,10 @@ def _snapshot():
 
 def test_demo_loader_is_idempotent(capsys, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo_load")
+        call_command("demo_load", "--no-letters")
     first = _snapshot()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo_load")
+        call_command("demo_load", "--no-letters")
     assert _snapshot() == first
     out = capsys.readouterr().out
     assert "finance" in out and "auditor" in out and "holder" in out and "admin" in out
@@ -69,7 +69,7 @@ def test_demo_logins_have_their_roles():
 
 def test_demo_tells_the_2006_story_to_its_end(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo_load", "--no-users")
+        call_command("demo_load", "--no-users", "--no-letters")
     ats = Note.objects.filter(series__issuer__name="American TonerServ Corp.")
     assert set(ats.values_list("status", flat=True)) == {"converted", "repaid"}
     elected = Conversion.objects.get(trigger="voluntary")
@@ -84,3 +84,41 @@ def test_demo_tells_the_2006_story_to_its_end(django_capture_on_commit_callbacks
     live = NoticeObligation.objects.filter(note__series__issuer__name__startswith="Redwood")
     assert live.count() == 4
     assert ServicingRun.objects.get(trigger="demo").past_due_statements > 0
+
+
+def test_demo_letters_deadlines_and_defaults(django_capture_on_commit_callbacks):
+    """Issue 9's story: statement letters mailed monthly, §6.1 notices of the $3.5M PIPE
+    on time, §6.2 notices after the $5.11M PIPE, Lone Star's uncured payment default, and
+    the Redwood series' §6.1 notices overdue."""
+    from django.utils import timezone
+
+    from deadlines.selectors import deadline_list
+    from notices.models import Notice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-users")
+    letters = Notice.objects.all()
+    assert letters.filter(kind="interest_statement").count() == InterestStatement.objects.count()
+    assert not letters.filter(direction="sent", sent_on__isnull=True).exists()
+    ats_six_one = letters.filter(kind="qualified_offering", note__number__startswith="ATS")
+    assert ats_six_one.count() == 9
+    assert all(n.sent_on <= n.obligation.due_by for n in ats_six_one)
+    assert letters.filter(kind="automatic_conversion").count() == 7
+    assert letters.filter(kind="payment_default", note__number="ATS06-008").count() == 1
+    today = timezone.localdate()
+    missed = deadline_list(as_of=today, states=["missed"])
+    by_kind = {}
+    for deadline in missed:
+        by_kind.setdefault(deadline.kind, set()).add(deadline.note_number)
+    assert by_kind["cure_period"] == {"ATS06-008"}
+    assert by_kind["qualified_offering_notice"] == {
+        "RLS26-001", "RLS26-002", "RLS26-003", "RLS26-004"
+    }
+    assert "cash_in_lieu" not in by_kind  # paid by check within the 10 days
+    assert by_kind["interest_due"] == {"ATS06-008", "RLS26-003"}
+    # Loading again makes no letter twice.
+    count = letters.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-users")
+    assert Notice.objects.count() == count
+

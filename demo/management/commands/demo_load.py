@@ -8,9 +8,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-users", action="store_true", help="Skip the demo logins.")
+        parser.add_argument(
+            "--no-letters", action="store_true",
+            help="Skip the register's letters (a few hundred PDFs; quicker).",
+        )
 
     def handle(self, *args, **options):
-        counts = demo_load()
+        counts = demo_load(with_letters=not options["no_letters"])
         self.stdout.write(
             "Demo register: " + ", ".join(f"{n} {what}" for what, n in counts.items())
         )
