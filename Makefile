@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install lint api-docs bench-month-end bench-conversion compose-check
+
+.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion compose-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +17,18 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m config.devserver
 
-test: install
+test: install chromium
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; \
+	    exit 1; \
+	  fi; }
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,8 @@ from offerings.api import (
     NoteElectionCreate,
     OfferingViewSet,
 )
+from reports.api import AccrualJournalReport, InterestPaidReport, NotesOutstandingReport, OcfExport
+from reports.views import DashboardView
 
 router = DefaultRouter()
 router.register("issuers", IssuerViewSet, basename="issuer")
@@ -48,6 +50,16 @@ api_v1 = [
     path("notes/<int:note_id>/elections/", NoteElectionCreate.as_view(), name="note-elections"),
     path("deadlines/", DeadlineList.as_view(), name="deadlines"),
     path("notices/obligations/", ObligationList.as_view(), name="notice-obligations"),
+    path(
+        "reports/notes-outstanding/",
+        NotesOutstandingReport.as_view(),
+        name="report-notes-outstanding",
+    ),
+    path(
+        "reports/accrual-journal/", AccrualJournalReport.as_view(), name="report-accrual-journal"
+    ),
+    path("reports/interest-paid/", InterestPaidReport.as_view(), name="report-interest-paid"),
+    path("exports/ocf/", OcfExport.as_view(), name="export-ocf"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -59,8 +71,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include(api_v1)),
     path("portal/", include("portal.urls")),
+    path("holders/", include("holders.urls")),
     path("offerings/", include("offerings.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("notices/", include("notices.urls")),
+    path("reports/", include("reports.urls")),
+    # The staff home is the dashboard (reports); the register lists notes at /register/.
+    path("", DashboardView.as_view(), name="home"),
     path("", include("notes.urls")),
 ]

@@ -36,10 +36,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Min, Q
 
 from notes.domain.defaults import DefaultEventKind, cure_deadline_for, last_day_to_resolve
 from notes.models import DefaultEvent, Note, NoteStatus
 from notes.selectors import note_default_read
+from notices.models import Direction
 from notices.selectors import obligations_with_state
 from offerings.models import Conversion, ConversionKind, ConversionStatus, NoticeObligation
 from offerings.services.cash import cash_in_lieu_state
@@ -55,6 +57,7 @@ class Kind:
     VOLUNTARY_WINDOW = "voluntary_window"
     CASH_IN_LIEU = "cash_in_lieu"
     MATURITY = "maturity"
+    ACCELERATED = "accelerated"
 
 
 KIND_LABELS = {
@@ -66,6 +69,7 @@ KIND_LABELS = {
     Kind.VOLUNTARY_WINDOW: "Voluntary conversion window closes (§5.1)",
     Kind.CASH_IN_LIEU: "Cash in lieu of fractional shares (§7)",
     Kind.MATURITY: "Maturity (§1)",
+    Kind.ACCELERATED: "Accelerated: principal and interest due at once (§3)",
 }
 CLAUSES = {
     Kind.INTEREST_DUE: "§2",
@@ -76,6 +80,7 @@ CLAUSES = {
     Kind.VOLUNTARY_WINDOW: "§5.1",
     Kind.CASH_IN_LIEU: "§7",
     Kind.MATURITY: "§1",
+    Kind.ACCELERATED: "§3",
 }
 STATES = ("open", "met", "missed")
 
@@ -143,6 +148,7 @@ def deadline_list(
         Kind.MATURITY: _maturities,
         Kind.CURE_PERIOD: _default_clocks,
         Kind.DISMISSAL_WINDOW: _default_clocks,
+        Kind.ACCELERATED: _default_clocks,
     }
     deadlines: list[Deadline] = []
     seen = set()
@@ -245,9 +251,27 @@ def _obligations(*, as_of, series_id, due_after, due_before) -> list[Deadline]:
         obligations = obligations.filter(due_by__gte=due_after)
     if due_before is not None:
         obligations = obligations.filter(due_by__lte=due_before)
+    obligations = obligations.annotate(
+        # The first letter mailed or delivered for it, however late: what staff need to
+        # know of a missed notice is whether it has gone out since.
+        first_sent=Min(
+            "notices__sent_on",
+            filter=Q(notices__direction=Direction.SENT, notices__sent_on__lte=as_of),
+        )
+    )
     deadlines = []
     for obligation in obligations:
         six_one = obligation.kind == NoticeObligation.Kind.VOLUNTARY_OFFERING
+        what = (
+            f"Notice to {obligation.note.holder.name} of the offering closed"
+            f" {obligation.offering.closing_date}" if six_one and obligation.offering
+            else f"Notice to {obligation.note.holder.name} of the conversion"
+        )
+        if obligation.first_sent:
+            late = " (late)" if obligation.first_sent > obligation.due_by else ""
+            what += f"; letter mailed or delivered {obligation.first_sent}{late}"
+        elif obligation.state == "missed":
+            what += "; no letter sent yet"
         deadlines.append(
             Deadline(
                 kind=Kind.QUALIFIED_OFFERING_NOTICE if six_one else Kind.CONVERSION_NOTICE,
@@ -255,11 +279,7 @@ def _obligations(*, as_of, series_id, due_after, due_before) -> list[Deadline]:
                 state=obligation.state,
                 source="obligation",
                 source_id=obligation.pk,
-                description=(
-                    f"Notice to {obligation.note.holder.name} of the offering closed"
-                    f" {obligation.offering.closing_date}" if six_one and obligation.offering
-                    else f"Notice to {obligation.note.holder.name} of the conversion"
-                ),
+                description=what,
                 **_note_fields(obligation.note),
             )
         )
@@ -298,8 +318,8 @@ def _voluntary_windows(*, as_of, series_id, due_after, due_before) -> list[Deadl
                 due_on=last_day,
                 # The holder's option, not an obligation: kept once it is used or has run.
                 state="met" if elected_on or as_of > last_day else "open",
-                source="offering",
-                source_id=obligation.offering_id,
+                source="obligation",
+                source_id=obligation.pk,
                 description=(
                     f"Window from the offering closed {obligation.offering.closing_date}"
                     + outcome
@@ -383,6 +403,7 @@ def _default_clocks(*, as_of, series_id, due_after, due_before) -> list[Deadline
             DefaultEventKind.PAYMENT_DEFAULT_NOTICE,
             DefaultEventKind.INVOLUNTARY_PROCEEDING,
             DefaultEventKind.RECEIVER_APPOINTMENT,
+            DefaultEventKind.ACCELERATION,
         ],
         date__lte=as_of,
     ).select_related("note", "note__holder", "note__series")
@@ -397,6 +418,32 @@ def _default_clocks(*, as_of, series_id, due_after, due_before) -> list[Deadline
     deadlines = []
     for event in events:
         note, series = event.note, event.note.series
+        if event.kind == DefaultEventKind.ACCELERATION:
+            # Due at once from the declaration's deemed delivery: met if the note was
+            # repaid or converted by then.
+            due_on = event.deemed_delivered_on
+            if (due_after and due_on < due_after) or (due_before and due_on > due_before):
+                continue
+            ended = note.status in (NoteStatus.REPAID, NoteStatus.CONVERTED)
+            deadlines.append(
+                Deadline(
+                    kind=Kind.ACCELERATED,
+                    due_on=due_on,
+                    state=_state(
+                        met=ended and note.ended_on <= min(due_on, as_of),
+                        due_on=due_on,
+                        as_of=as_of,
+                    ),
+                    source="default_event",
+                    source_id=event.pk,
+                    description=(
+                        f"The holder declared the note due on {event.date}: the Note Amount"
+                        " is due at once"
+                    ),
+                    **_note_fields(note),
+                )
+            )
+            continue
         if event.kind == DefaultEventKind.PAYMENT_DEFAULT_NOTICE:
             kind = Kind.CURE_PERIOD
             due_on = cure_deadline_for(event.deemed_delivered_on, series.cure_days)
@@ -422,7 +469,12 @@ def _default_clocks(*, as_of, series_id, due_after, due_before) -> list[Deadline
             ended = resolved_on.get(event.pk)
             met = ended is not None and ended <= due_on
         else:
-            met = not defaulted and as_of > due_on
+            # Cured: paid in full within the period (the default state says when).
+            cured_on = states[note.pk].cured_on
+            met = not defaulted and (
+                as_of > due_on
+                or (cured_on is not None and event.deemed_delivered_on <= cured_on <= as_of)
+            )
         deadlines.append(
             Deadline(
                 kind=kind,

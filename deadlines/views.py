@@ -28,7 +28,7 @@ from deadlines.selectors import deadline_list
 
 UPCOMING_DAYS = 30
 MISSED_PER_PAGE = 50
-FEED_PAST_DAYS, FEED_FUTURE_DAYS = 90, 366
+FEED_FUTURE_DAYS = 366
 
 
 class DeadlinesView(StaffPageMixin, View):
@@ -43,11 +43,13 @@ class DeadlinesView(StaffPageMixin, View):
                 filters["series_id"] = form.cleaned_data["series"].pk
             if form.cleaned_data["kind"]:
                 filters["kinds"] = [form.cleaned_data["kind"]]
-        upcoming = deadline_list(
-            as_of=today, due_after=today, due_before=today + timedelta(days=UPCOMING_DAYS),
-            states=["open"], **filters,
+        # One reading of the records for both lists.
+        every = deadline_list(
+            as_of=today, due_before=today + timedelta(days=UPCOMING_DAYS),
+            states=["open", "missed"], **filters,
         )
-        missed = deadline_list(as_of=today, states=["missed"], **filters)
+        upcoming = [d for d in every if d.state == "open" and d.due_on >= today]
+        missed = [d for d in every if d.state == "missed"]
         missed.reverse()  # the latest first
         page = Paginator(missed, MISSED_PER_PAGE).get_page(request.GET.get("page"))
         return TemplateResponse(
@@ -95,9 +97,9 @@ class FeedView(View):
         if user is None or not is_staff_reader(user):
             raise Http404("No such calendar.")
         today = timezone.localdate()
+        # Everything still open in the coming year, and every deadline missed.
         deadlines = deadline_list(
             as_of=today,
-            due_after=today - timedelta(days=FEED_PAST_DAYS),
             due_before=today + timedelta(days=FEED_FUTURE_DAYS),
             states=["open", "missed"],
         )

@@ -52,6 +52,8 @@ class Holder(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # The holders list and the notes list sorted by holder read holders in this order.
+        indexes = [models.Index(fields=["name", "id"], name="holder_name_id")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=HolderKind.values), name="holder_kind_valid"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from holders.models import Holder
+from core.permissions import AUDITOR_GROUP, FINANCE_GROUP
+from holders.models import Holder, HolderAddress
 
 
 def holder_for_user(user) -> Holder:
@@ -13,3 +16,32 @@ def holder_for_user(user) -> Holder:
     if holder is None:
         raise Http404("No holder is linked to this login.")
     return holder
+
+
+def holder_list(*, search: str = "", kind: str = "") -> QuerySet[Holder]:
+    """Holders by name (then id), narrowed by a search of name or e-mail and by kind."""
+    holders = Holder.objects.order_by("name", "id")
+    search = search.strip()
+    if search:
+        holders = holders.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    if kind:
+        holders = holders.filter(kind=kind)
+    return holders
+
+
+def holder_addresses(holder: Holder) -> list[HolderAddress]:
+    """The holder's address history, latest first (each row in effect until the next)."""
+    return list(holder.addresses.order_by("-effective_from", "-id"))
+
+
+def portal_login_choices(holder: Holder | None = None) -> QuerySet:
+    """Logins that may be a holder's portal login: no staff role, not another holder's."""
+    User = get_user_model()
+    free = Q(holder__isnull=True)
+    if holder is not None and holder.pk:
+        free |= Q(holder=holder)
+    return (
+        User.objects.filter(free, is_active=True, is_superuser=False)
+        .exclude(groups__name__in=[FINANCE_GROUP, AUDITOR_GROUP])
+        .order_by("username")
+    )

@@ -7,14 +7,26 @@ whether the payment is allowed (§4, overpayment, note state) is for
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal
+
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
 from notes.domain.position import LAST_POSITION_DAY, PositionDayOutOfRange
-from notes.models import DefaultEventKind, NoticeDelivery, PaymentKind, PaymentMethod
+from notes.models import (
+    DefaultEventKind,
+    NoteStatus,
+    NoticeDelivery,
+    PaymentKind,
+    PaymentMethod,
+)
 from notes.services.defaults import DESCRIPTION_MAX_LENGTH
+from notes.services.imports import IMPORT_COLUMNS, REQUIRED_COLUMNS
 
 
 class AsOfForm(forms.Form):
@@ -135,3 +147,177 @@ class DefaultEventForm(OneTimeKeyMixin, forms.Form):
         ]
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
+
+
+# --- The register: the notes list, a new note, a batch from a CSV file ---------------
+
+SORTS = {
+    "number": "Number",
+    "holder": "Holder",
+    "principal": "Principal",
+    "issue_date": "Issue date",
+    "maturity_date": "Maturity",
+    "status": "Status",
+}
+
+
+class NoteListForm(forms.Form):
+    """The notes list's GET parameters; a bad value is ignored rather than refused."""
+
+    q = forms.CharField(required=False, max_length=200, label="Number, holder or series")
+    series = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Series")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *NoteStatus.choices], label="Status"
+    )
+    holder = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    past_due = forms.BooleanField(required=False, label="Past due")
+    in_default = forms.BooleanField(required=False, label="In default")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(k, v) for k, v in SORTS.items()] + [(f"-{k}", v) for k, v in SORTS.items()],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, series_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = [("", "All series"), *series_choices]
+
+    def value(self, name: str):
+        """The cleaned value; None when absent or when it does not parse (then ignored)."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+
+class NoteCreateForm(OneTimeKeyMixin, forms.Form):
+    """A new note; its number is assigned by the register (`note_create`)."""
+
+    series = forms.ModelChoiceField(queryset=None, label="Series", empty_label="— choose —")
+    holder = forms.ModelChoiceField(queryset=None, label="Holder", empty_label="— choose —")
+    principal = forms.DecimalField(
+        max_digits=16, decimal_places=2, min_value=Decimal("0.01"),
+        help_text="In the series' currency.",
+    )
+    issue_date = forms.DateField(widget=DATE_INPUT, label="Issue date")
+
+    def __init__(self, *args, series_queryset, holder_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].queryset = series_queryset
+        self.fields["holder"].queryset = holder_queryset
+        if not self.is_bound:
+            self.initial.setdefault("issue_date", timezone.localdate())
+
+
+IMPORT_MAX_BYTES = 256 * 1024
+IMPORT_MAX_ROWS = 500
+
+
+class NoteImportUploadForm(forms.Form):
+    """A CSV file of notes: parsed here into rows of text; the register checks them."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8 CSV with a header row: series, holder, principal, issue_date and, "
+            f"optionally, number. At most {IMPORT_MAX_ROWS} notes and "
+            f"{IMPORT_MAX_BYTES // 1024} KB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError(f"“{upload.name}” is not a .csv file: save the sheet as CSV.")
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size // 1024} KB; at most {IMPORT_MAX_BYTES // 1024} KB "
+                "can be uploaded at once. Split it into smaller files."
+            )
+        content = upload.read(IMPORT_MAX_BYTES + 1)
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                "The file is not UTF-8 text (it has a byte that UTF-8 does not allow near "
+                f"byte {exc.start}). Save it as “CSV UTF-8” and upload it again."
+            ) from exc
+        self.rows = self._rows_parse(text)
+        return upload
+
+    @staticmethod
+    def _rows_parse(text: str) -> list[dict]:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ValidationError("The file is empty: it needs a header row and notes.")
+            columns = [h.strip().lower().replace(" ", "_") for h in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+            unknown = [h for h, c in zip(header, columns, strict=True) if c not in IMPORT_COLUMNS]
+            repeated = {c for c in columns if columns.count(c) > 1 and c in IMPORT_COLUMNS}
+            if missing or unknown or repeated:
+                problems = []
+                if missing:
+                    problems.append("missing " + ", ".join(missing))
+                if unknown:
+                    problems.append("unknown " + ", ".join(f"“{u}”" for u in unknown))
+                if repeated:
+                    problems.append("repeated " + ", ".join(sorted(repeated)))
+                raise ValidationError(
+                    "The header row must name the columns "
+                    + ", ".join(IMPORT_COLUMNS[:-1])
+                    + " and, optionally, number ("
+                    + "; ".join(problems)
+                    + ")."
+                )
+            rows = []
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(rows) == IMPORT_MAX_ROWS:
+                    raise ValidationError(
+                        f"The file has more than {IMPORT_MAX_ROWS} notes; split it into "
+                        "smaller files."
+                    )
+                row = {"line": reader.line_num}
+                if len(cells) > len(columns):
+                    row["extra"] = True
+                for column, cell in zip(columns, cells, strict=False):
+                    row[column] = cell.strip()
+                rows.append(row)
+        except csv.Error as exc:
+            raise ValidationError(
+                f"The file is not readable as CSV (line {reader.line_num}: {exc})."
+            ) from exc
+        if not rows:
+            raise ValidationError("The file has a header row but no notes.")
+        return rows
+
+
+class NoteImportConfirmForm(OneTimeKeyMixin, forms.Form):
+    """The previewed rows, signed so they come back as shown, and the one-time key."""
+
+    rows = forms.CharField(widget=forms.HiddenInput)
+
+    SALT = "notes.import.rows"
+    MAX_AGE_SECONDS = 2 * 60 * 60
+
+    @classmethod
+    def for_rows(cls, rows: list[dict]) -> NoteImportConfirmForm:
+        return cls(initial={"rows": signing.dumps(rows, salt=cls.SALT, compress=True)})
+
+    def clean_rows(self):
+        try:
+            return signing.loads(
+                self.cleaned_data["rows"], salt=self.SALT, max_age=self.MAX_AGE_SECONDS
+            )
+        except signing.SignatureExpired as exc:
+            raise ValidationError(
+                "The preview is more than two hours old: upload the file again."
+            ) from exc
+        except signing.BadSignature as exc:
+            raise ValidationError(
+                "The rows came back changed from the preview: upload the file again."
+            ) from exc

@@ -204,7 +204,16 @@ class Note(models.Model):
                 name="note_ended_iff_repaid_or_converted",
             ),
         ]
-        indexes = [models.Index(fields=["status", "id"])]
+        indexes = [
+            models.Index(fields=["status", "id"]),
+            # The notes list sorts by these, paged by (value, id): see
+            # notes/migrations/0009_note_list_indexes.py for the query each serves.
+            models.Index(fields=["number", "id"], name="note_number_id"),
+            models.Index(fields=["principal", "id"], name="note_principal_id"),
+            models.Index(fields=["issue_date", "id"], name="note_issue_date_id"),
+            models.Index(fields=["maturity_date", "id"], name="note_maturity_date_id"),
+            models.Index(fields=["holder", "id"], name="note_holder_id"),
+        ]
 
     def __str__(self) -> str:
         return f"Note {self.number}"

@@ -12,8 +12,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from notes.domain.daycount import ONE_DAY
 from notes.domain.defaults import (
@@ -26,15 +40,17 @@ from notes.domain.defaults import (
     default_state,
 )
 from notes.domain.interest import accrual_end, effective_rate, principal_timeline
-from notes.domain.periods import due_date_for
+from notes.domain.periods import accrual_months, due_date_for
 from notes.domain.position import (
     LAST_POSITION_DAY,
     Allocation,
     InterestLine,
     LineKind,
     Position,
+    PositionPoint,
     interest_lines,
     note_position,
+    position_history,
 )
 from notes.models import (
     DefaultEvent,
@@ -47,6 +63,7 @@ from notes.models import (
     PaymentKind,
     PaymentMethod,
 )
+from notes.signals import note_timeline_collecting
 
 ZERO = Decimal("0.00")
 
@@ -308,13 +325,14 @@ def note_status_on(note: Note, as_of: date) -> str:
     return note.status
 
 
-def note_money_read(*, note: Note, as_of: date) -> NoteMoney:
-    """Position and statements as of a day, in three queries whatever the note's age.
+def note_money_read(*, note: Note, as_of: date, facts: NoteFacts | None = None) -> NoteMoney:
+    """Position and statements as of a day, in three queries whatever the note's age
+    (one when the note's `facts` are given).
 
     As of D the statements are those whose month ended before D (the selector's
     rule); the interest of later months is in the accrued figure only.
     """
-    facts = note_facts_get(note=note)
+    facts = facts if facts is not None else note_facts_get(note=note)
     status = note_status_on(note, as_of)
     position = facts.position(as_of)
     statements = statement_list_with_status(
@@ -458,3 +476,393 @@ def note_default_read(
         note_amount=note_amount,
     )
     return NoteDefaults(as_of=as_of, events=events, state=state)
+
+
+def holder_consent_payments(holder) -> QuerySet[Payment]:
+    """Principal prepayments made with the holder's written consent (§4), newest first."""
+    return (
+        payment_list()
+        .filter(note__holder=holder)
+        .exclude(holder_consent_reference="")
+        .select_related("reversed_by")
+    )
+
+
+# --- The notes list and its filters (shared with the dashboard) ---------------------
+
+# A note is **past due** on day D when one of its statement periods is not fully
+# paid and a statement of that period fell due before D (§2: past due from the
+# day after its due date). The period is netted as `statement_list_with_status`
+# and the servicing run's `past_due_count` net it: a credit first takes back
+# what the period's statements not yet due asked, then the interest allocated
+# to the period on or before D pays the rest. Statements and allocations are
+# summed per period apart (two hash aggregates) and then joined: one scan of
+# each table, no sort.
+PAST_DUE_NOTE_IDS_SQL = """
+    SELECT s.note_id FROM (
+        SELECT note_id, period_start,
+               sum(CASE WHEN amount > 0 AND due_date < %s THEN amount ELSE 0 END) AS due,
+               sum(CASE WHEN amount > 0 AND due_date >= %s THEN amount ELSE 0 END) AS not_due,
+               -sum(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS credit
+        FROM notes_intereststatement
+        GROUP BY note_id, period_start
+    ) s
+    LEFT JOIN (
+        SELECT note_id, period_start, sum(amount) AS paid
+        FROM notes_paymentallocation WHERE paid_on <= %s
+        GROUP BY note_id, period_start
+    ) a ON a.note_id = s.note_id AND a.period_start = s.period_start
+    WHERE s.due > 0 AND s.due - GREATEST(s.credit - s.not_due, 0) - COALESCE(a.paid, 0) > 0
+"""
+
+# A note is **in default** on day D (the list's reading of §3, set-based; the
+# note page's `note_default_read` is the full one) when it is outstanding or
+# accelerated and one of its events says so:
+#
+# - §3(ii) a voluntary bankruptcy or insolvency step dated on or before D;
+# - §3(iii) an involuntary proceeding or receiver appointment commenced on C
+#   with C + dismissal_days < D (day 61 on) and no `resolved` event for it
+#   dated on or before D (resolved in time: never a default; resolved late:
+#   the default ends with the resolution);
+# - §3(i) a notice of payment default whose cure deadline (deemed delivery +
+#   cure_days) is before D, while the note is still past due on D (above) or
+#   past its maturity. The note page checks that exactly what was past due at
+#   the notice was paid in the cure period; the list asks whether the note is
+#   still behind, which is what the two disagree on only when a note cured its
+#   notice and fell behind again without a new notice.
+# Constants only: every value is a bound parameter.
+IN_DEFAULT_NOTE_IDS_SQL = f"""
+    SELECT e.note_id
+    FROM notes_defaultevent e
+    JOIN notes_note n ON n.id = e.note_id
+    JOIN notes_noteseries s ON s.id = n.series_id
+    WHERE n.status IN ('outstanding', 'accelerated') AND (
+        (e.kind = 'voluntary_bankruptcy' AND e.date <= %s)
+        OR (e.kind IN ('involuntary_proceeding', 'receiver_appointment')
+            AND e.date + s.dismissal_days < %s
+            AND NOT EXISTS (
+                SELECT 1 FROM notes_defaultevent r WHERE r.resolves_id = e.id AND r.date <= %s
+            ))
+        OR (e.kind = 'payment_default_notice'
+            AND e.deemed_delivered_on + s.cure_days < %s
+            AND (n.maturity_date < %s OR e.note_id IN ({PAST_DUE_NOTE_IDS_SQL})))
+    )
+"""  # noqa: S608
+
+
+@dataclass(frozen=True)
+class NoteFilter:
+    """What the notes list (and the dashboard linking to it) narrows the register by."""
+
+    search: str = ""
+    series: int | None = None
+    holder: int | None = None
+    status: str = ""
+    past_due: bool = False
+    in_default: bool = False
+
+
+def note_list_filtered(note_filter: NoteFilter, *, as_of: date) -> QuerySet[Note]:
+    """`note_list_annotated` narrowed by a `NoteFilter` as of a day (past due, in default)."""
+    notes = note_list_annotated()
+    search = note_filter.search.strip()
+    if search:
+        notes = notes.filter(
+            Q(number__icontains=search)
+            | Q(holder__name__icontains=search)
+            | Q(series__name__icontains=search)
+        )
+    if note_filter.series:
+        notes = notes.filter(series_id=note_filter.series)
+    if note_filter.holder:
+        notes = notes.filter(holder_id=note_filter.holder)
+    if note_filter.status:
+        notes = notes.filter(status=note_filter.status)
+    # The SQL is constant; the day is a bound parameter.
+    if note_filter.past_due:
+        notes = notes.filter(pk__in=RawSQL(PAST_DUE_NOTE_IDS_SQL, [as_of] * 3))  # noqa: S611
+    if note_filter.in_default:
+        notes = notes.filter(pk__in=RawSQL(IN_DEFAULT_NOTE_IDS_SQL, [as_of] * 8))  # noqa: S611
+    return notes
+
+
+@dataclass(frozen=True)
+class OutstandingTotal:
+    currency: str
+    notes: int
+    outstanding_principal: Decimal
+
+
+def outstanding_principal_totals(notes: QuerySet[Note]) -> list[OutstandingTotal]:
+    """How many notes, and their outstanding principal, per currency (two queries).
+
+    `notes` is a `note_list_annotated()` queryset, filtered as wanted. The
+    figure is the sum of the `outstanding_principal_amount` each row shows —
+    principal less principal paid, nothing for a converted note — worked out
+    as (principal of the notes not converted) − (principal paid on them), so
+    that the database does not run the per-note payment subquery 100,000 times.
+    """
+    not_converted = Case(
+        When(status=NoteStatus.CONVERTED, then=Value(ZERO)),
+        default=F("principal"),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+    issued = {
+        row["principal_currency"]: row
+        for row in notes.order_by()
+        .values("principal_currency")
+        .annotate(count=Count("pk"), principal_total=Sum(not_converted))
+    }
+    paid = dict(
+        Payment.objects.filter(
+            applies_to=PaymentKind.PRINCIPAL,
+            note__in=notes.order_by().exclude(status=NoteStatus.CONVERTED).values("pk"),
+        )
+        .order_by()
+        .values("note__principal_currency")
+        .annotate(total=Sum("amount"))
+        .values_list("note__principal_currency", "total")
+    )
+    return [
+        OutstandingTotal(
+            currency=currency,
+            notes=row["count"],
+            outstanding_principal=(row["principal_total"] or ZERO) - (paid.get(currency) or ZERO),
+        )
+        for currency, row in sorted(issued.items())
+    ]
+
+
+# --- The note's history: a chart of its position, a timeline of its facts ----------
+
+
+def note_position_history(*, facts: NoteFacts, through: date) -> list[PositionPoint]:
+    """Principal and accrued unpaid interest from the issue date through a day, for a chart.
+
+    A point at the end of every month, on each payment day and the day before it,
+    on the day accrual ended, and on `through`, so every step of the lines shows.
+    No query: the note's facts are given.
+    """
+    note = facts.note
+    last = min(through, LAST_POSITION_DAY)
+    if last < note.issue_date:
+        return []
+    days = {note.issue_date, last}
+    days.update(end for _, end in accrual_months(issue_date=note.issue_date, through=last))
+    changes = [step.effective_from - ONE_DAY for step in facts.timeline[1:]]
+    changes += [a.paid_on for a in facts.allocations]
+    if facts.accrual_end:
+        changes.append(facts.accrual_end)
+    for day in changes:
+        days.update(d for d in (day - ONE_DAY, day) if note.issue_date <= d <= last)
+    series = note.series
+    return position_history(
+        timeline=facts.timeline,
+        rate=facts.rate,
+        convention=series.day_count,
+        issue_date=note.issue_date,
+        allocations=facts.allocations,
+        days=sorted(days),
+        end_date=facts.accrual_end,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened to a note, said plainly.
+
+    ``kind`` names the sort of fact (issued, statement, adjustment, paid,
+    past_due, payment, reversal, default, repaid, conversion, cash_in_lieu,
+    notice, election); ``anchor`` links to where the page shows the record.
+    ``order`` keeps a day's facts in the order they happen (issue first).
+    """
+
+    day: date
+    kind: str
+    title: str
+    detail: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    anchor: str = ""
+    order: int = 50
+
+
+def _month(day: date) -> str:
+    return f"{day:%B %Y}"
+
+
+def _statement_entries(note: Note, statements, allocations, today: date) -> list[TimelineEntry]:
+    currency = note.currency
+    entries = []
+    by_period: dict[date, list[InterestStatement]] = defaultdict(list)
+    for s in statements:
+        by_period[s.period_start].append(s)
+        amount = s.amount.amount
+        if s.corrects_id:
+            issued = timezone_localdate(s.created_at)
+            entries.append(TimelineEntry(
+                day=issued, kind="adjustment",
+                title=(
+                    f"Adjustment of the {_month(s.period_start)} interest statement"
+                    f" ({'credit' if amount < 0 else 'more interest'}), due {s.due_date:%Y-%m-%d}"
+                ),
+                detail=s.reason, amount=amount, currency=currency, anchor=f"adjustment-{s.pk}",
+                order=30,
+            ))
+        elif amount:
+            entries.append(TimelineEntry(
+                day=s.period_end + ONE_DAY, kind="statement",
+                title=(
+                    f"Interest statement for {_month(s.period_start)} issued, due"
+                    f" {s.due_date:%Y-%m-%d} (§2)"
+                ),
+                detail=f"{s.days} days, {s.period_start:%Y-%m-%d} to {s.period_end:%Y-%m-%d}.",
+                amount=amount, currency=currency, anchor=f"statement-{s.period_start:%Y-%m}",
+                order=20,
+            ))
+    # When each stated month was paid in full, or fell past due (§2): the interest
+    # allocated to it, in payment order, against what its statements ask.
+    paid_by_period: dict[date, list[tuple[date, Decimal, bool]]] = defaultdict(list)
+    for paid_on, period_start, amount, converted in allocations:
+        paid_by_period[period_start].append((paid_on, amount, converted))
+    for period_start, rows in by_period.items():
+        asked = sum((r.amount.amount for r in rows), ZERO)
+        if asked <= 0:
+            continue
+        # Past due counts against the month's own due date (§2), an adjustment's aside.
+        due = next((r.due_date for r in rows if not r.corrects_id), rows[0].due_date)
+        running, settled_on, by_conversion = ZERO, None, False
+        for paid_on, amount, converted in sorted(paid_by_period.get(period_start, [])):
+            running += amount
+            if running >= asked and settled_on is None:
+                settled_on, by_conversion = paid_on, converted
+            elif running < asked:
+                settled_on = None
+        paid_by_due = sum(
+            (a for d, a, _ in paid_by_period.get(period_start, []) if d <= due), ZERO
+        )
+        if paid_by_due < asked and due < today and (settled_on is None or settled_on > due):
+            entries.append(TimelineEntry(
+                day=due + ONE_DAY, kind="past_due",
+                title=f"The {_month(period_start)} interest was not paid by {due:%Y-%m-%d}:"
+                      " past due (§2)",
+                amount=asked - paid_by_due, currency=currency, order=10,
+            ))
+        if settled_on is not None:
+            entries.append(TimelineEntry(
+                day=settled_on, kind="paid",
+                title=(
+                    f"The {_month(period_start)} interest settled by the conversion (§7)"
+                    if by_conversion else f"The {_month(period_start)} interest paid in full"
+                ),
+                amount=asked, currency=currency, order=70,
+            ))
+    return entries
+
+
+def _payment_entries(note: Note, payments: list[Payment]) -> list[TimelineEntry]:
+    entries = []
+    for p in payments:
+        if p.method == PaymentMethod.CONVERSION:
+            continue  # the conversion's own entry says what was converted
+        kind = p.get_applies_to_display().lower()
+        if p.reverses_id:
+            entries.append(TimelineEntry(
+                day=timezone_localdate(p.created_at), kind="reversal",
+                title=f"Payment #{p.reverses_id} ({kind}, paid {p.paid_on:%Y-%m-%d}) reversed",
+                detail=(p.reason + " " if p.reason else "")
+                + f"The reversal takes effect from {p.paid_on:%Y-%m-%d}, as if it was never made.",
+                amount=p.amount.amount, currency=p.amount.currency.code,
+                anchor=f"payment-{p.pk}", order=80,
+            ))
+            continue
+        months = ", ".join(
+            f"{a.period_start:%Y-%m} ({a.amount:,.2f})" for a in p.allocations.all()
+        )
+        detail = f"{p.get_method_display()}{', ' + p.reference if p.reference else ''}."
+        if months:
+            detail += f" Applied to {months}, oldest month first."
+        if p.holder_consent_reference:
+            detail += f" With the holder's written consent: {p.holder_consent_reference} (§4)."
+        entries.append(TimelineEntry(
+            day=p.paid_on, kind="payment", title=f"{p.get_applies_to_display()} payment",
+            detail=detail, amount=p.amount.amount, currency=p.amount.currency.code,
+            anchor=f"payment-{p.pk}", order=60,
+        ))
+    return entries
+
+
+def timezone_localdate(moment) -> date:
+    return timezone.localtime(moment).date()
+
+
+def note_timeline(
+    *,
+    note: Note,
+    payments: list[Payment] | None = None,
+    default_events: list[DefaultEvent] | None = None,
+    today: date | None = None,
+) -> list[TimelineEntry]:
+    """Everything that happened to the note, oldest first, in plain words.
+
+    The register's own facts (issue, statements and adjustments, when each month
+    was paid or fell past due, payments and reversals, events of default, the
+    repayment) are merged by date with those of the apps above it, collected by
+    the `note_timeline_collecting` signal (the offerings app: the conversion,
+    cash in lieu, elections; the notices app: letters sent and received), so
+    this module never imports them.
+
+    Queries: the statements, plus the payments and events when not given, plus
+    each receiver's own (a fixed number, whatever the note's history).
+    """
+    today = today or timezone.localdate()
+    if payments is None:
+        payments = note_payments(note)
+    if default_events is None:
+        default_events = list(DefaultEvent.objects.filter(note=note).order_by("date", "id"))
+    currency = note.currency
+    entries = [
+        TimelineEntry(
+            day=note.issue_date, kind="issued",
+            title=f"Issued to {note.holder.name}",
+            detail=(
+                f"{note.series}. Simple interest at {note.series.effective_rate * 100:g}% a year"
+                f" ({note.series.day_count}), paid monthly by the {note.series.interest_due_day}th"
+                f" of the next month (§2); principal due {note.maturity_date:%Y-%m-%d} (§1)."
+            ),
+            amount=note.principal.amount, currency=currency, order=0,
+        )
+    ]
+    if note.maturity_date <= today and (note.ended_on or note.maturity_date) >= note.maturity_date:
+        entries.append(TimelineEntry(
+            day=note.maturity_date, kind="maturity", title="Maturity: the principal fell due (§1)",
+            order=5,
+        ))
+    statements = list(InterestStatement.objects.filter(note=note).order_by("period_start", "id"))
+    allocations = [
+        (a.paid_on, a.period_start, a.amount, p.method == PaymentMethod.CONVERSION)
+        for p in payments
+        for a in p.allocations.all()
+    ]
+    entries += _statement_entries(note, statements, allocations, today)
+    entries += _payment_entries(note, payments)
+    for e in default_events:
+        delivered = (
+            f" Deemed delivered {e.deemed_delivered_on:%Y-%m-%d} (§12)."
+            if e.deemed_delivered_on else ""
+        )
+        entries.append(TimelineEntry(
+            day=e.date, kind="default", title=e.get_kind_display(),
+            detail=(e.description + " " if e.description else "") + delivered,
+            anchor=f"default-event-{e.pk}", order=40,
+        ))
+    if note.status == NoteStatus.REPAID and note.ended_on:
+        entries.append(TimelineEntry(
+            day=note.ended_on, kind="repaid",
+            title="Repaid in full: principal and interest paid; nothing accrues after this day"
+                  " (§2)",
+            order=90,
+        ))
+    for _, contributed in note_timeline_collecting.send(sender=Note, note=note):
+        entries += contributed or []
+    return sorted(entries, key=lambda e: (e.day, e.order))

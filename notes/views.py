@@ -9,6 +9,9 @@ get 403 if they POST anyway. htmx requests get the page's fragment
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,9 +19,11 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from core.charts import LineChart, line_chart
 from core.form_writes import (
     already_recorded_redirect,
     duplicate_confirm_response,
@@ -26,17 +31,26 @@ from core.form_writes import (
     form_record_once,
     key_spent_on_form,
 )
+from core.idempotency import IdempotencyConflict
+from core.keyset import keyset_page
 from core.permissions import is_finance, is_staff_reader
 from core.views import (
     StaffPageMixin,
     finance_required,
+    htmx_fragment_wanted,
     render_page_or_fragment,
     service_errors_to_form,
 )
+from holders.models import Holder
 from notes import selectors
 from notes.forms import (
+    SORTS,
     AsOfForm,
     DefaultEventForm,
+    NoteCreateForm,
+    NoteImportConfirmForm,
+    NoteImportUploadForm,
+    NoteListForm,
     PaymentForm,
     PaymentReverseForm,
     ServicingRunStartForm,
@@ -51,15 +65,24 @@ from notes.models import (
 )
 from notes.services.cycle import servicing_cycle_start
 from notes.services.defaults import default_event_record
+from notes.services.imports import (
+    IMPORT_COLUMNS,
+    NoteImportRefused,
+    note_import_check,
+    notes_import,
+)
 from notes.services.payments import (
-    IdempotencyConflict,
     LikelyDuplicate,
     NoteStateConflict,
+    payment_likely_duplicate,
+    payment_plan,
     payment_record,
     payment_reverse,
 )
+from notes.services.register import note_create
 
 ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
+ZERO = Decimal("0.00")
 UNFINISHED_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
@@ -117,17 +140,45 @@ def note_detail_response(
     defaults = selectors.note_default_read(note=note, as_of=as_of)
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
+    facts = selectors.note_facts_get(note=note)
+    payments = selectors.note_payments(note)
     context = {
         "note": note,
         "as_of_form": as_of_form,
-        "money": selectors.note_money_read(note=note, as_of=as_of),
-        "payments": selectors.note_payments(note),
+        "money": selectors.note_money_read(note=note, as_of=as_of, facts=facts),
+        "history": note_history_chart(facts, as_of),
+        "payments": payments,
         "payment_form": payment_form if finance else None,
         "defaults": defaults,
         "default_form": default_form if finance else None,
         "can_write": finance,
     }
+    if not htmx_fragment_wanted(request):
+        # Outside the as-of panel: an htmx swap of the panel does not need it.
+        context["timeline"] = selectors.note_timeline(
+            note=note, payments=payments, default_events=defaults.events
+        )
     return render_page_or_fragment(request, "notes/note_detail.html", "as-of-panel", context)
+
+
+@dataclass(frozen=True)
+class HistoryChart:
+    """The note's principal and accrued unpaid interest over time: two charts and a table."""
+
+    points: list
+    principal: LineChart | None
+    interest: LineChart | None
+
+
+def note_history_chart(facts, as_of) -> HistoryChart | None:
+    points = selectors.note_position_history(facts=facts, through=as_of)
+    if len(points) < 2:
+        return None
+    return HistoryChart(
+        points=points,
+        principal=line_chart([(p.day, p.outstanding_principal) for p in points]),
+        interest=line_chart([(p.day, p.accrued_unpaid_interest) for p in points]),
+    )
 
 
 def note_get(pk: int) -> Note:
@@ -238,6 +289,73 @@ class PaymentRecordView(StaffPageMixin, View):
                 f"on {payment.paid_on}.",
             )
         return redirect("note-detail", pk=note.pk)
+
+
+class PaymentPreviewView(StaffPageMixin, View):
+    """POST a payment's entries (Finance): what it would do, before it is recorded.
+
+    The allocation to each month and the §4 consent rule come from
+    `payment_plan`, the checks and allocation `payment_record` itself runs, so
+    the months shown are the months then recorded. Nothing is written; the
+    confirm re-posts the entries, one-time key included, to `PaymentRecordView`.
+    A refusal comes back on the note's form, beside its field and at the top.
+    """
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk: int):
+        return redirect("note-detail", pk)
+
+    def post(self, request, pk: int):
+        finance_required(request)
+        note = note_get(pk)
+        form = PaymentForm(request.POST)
+        if "edit" in request.POST or not form.is_valid():
+            return note_detail_response(request, note, payment_form=form)
+        data = form.cleaned_data
+        try:
+            plan = payment_plan(
+                note=note,
+                paid_on=data["paid_on"],
+                amount=data["amount"],
+                applies_to=data["applies_to"],
+                method=data["method"],
+                holder_consent_reference=data["holder_consent_reference"],
+            )
+        except ValidationError as exc:  # PaymentRefused
+            service_errors_to_form(form, exc)
+            messages.error(request, "Payment not recorded: " + " ".join(exc.messages))
+            return note_detail_response(request, note, payment_form=form)
+        except NoteStateConflict as exc:
+            form.add_error(None, str(exc))
+            messages.error(request, f"Payment not recorded: {exc}")
+            return note_detail_response(request, note, payment_form=form)
+        open_before = dict(plan.open_months)
+        applied = dict(plan.allocations)
+        months = [
+            (start, open_before[start], applied.get(start, ZERO),
+             open_before[start] - applied.get(start, ZERO))
+            for start, amount in plan.open_months
+            if amount or start in applied
+        ]
+        context = {
+            "note": note,
+            "plan": plan,
+            "form": form,
+            "months": months,
+            "method_label": dict(form.fields["method"].choices).get(data["method"]),
+            "duplicate": payment_likely_duplicate(
+                note=note, paid_on=data["paid_on"], amount=data["amount"],
+                reference=data["reference"], applies_to=data["applies_to"],
+            ),
+            "hidden": [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name not in ("csrfmiddlewaretoken", "edit")
+                for value in values
+            ],
+        }
+        return TemplateResponse(request, "notes/payment_preview.html", context)
 
 
 class DefaultEventRecordView(StaffPageMixin, View):
@@ -431,3 +549,247 @@ class ServicingRunDetailView(StaffPageMixin, DetailView):
         return render_page_or_fragment(
             self.request, self.template_name, "progress", context, **kwargs
         )
+
+
+# --- The notes list, a new note, a batch of notes from a CSV file ---------------------
+
+NOTES_LIST_PAGE_SIZE = 50
+
+# Sort key → (lookup, the value of a row, for the keyset cursor).
+NOTE_SORTS = {
+    "number": ("number", lambda n: n.number),
+    "holder": ("holder__name", lambda n: n.holder.name),
+    "principal": ("principal", lambda n: n.principal.amount),
+    "issue_date": ("issue_date", lambda n: n.issue_date),
+    "maturity_date": ("maturity_date", lambda n: n.maturity_date),
+    "status": ("status", lambda n: n.status),
+}
+
+
+class NoteListView(StaffPageMixin, View):
+    """Every note, searched, filtered and sorted, with the outstanding principal of the lot.
+
+    GET `q` (number, holder or series), `series`, `holder`, `status`,
+    `past_due=1`, `in_default=1` (as of today; see `notes.selectors`), `sort`
+    (a column, `-` for descending). Pages are keyset pages (`after`, `before`,
+    `page=last`): as fast at the 100,000th note as at the first. The footer
+    total is `selectors.outstanding_principal_totals` of the same filter, the
+    figure the dashboard shows for it.
+    """
+
+    def get(self, request):
+        series_choices = [(s.pk, str(s)) for s in selectors.series_list()]
+        form = NoteListForm(request.GET or None, series_choices=series_choices)
+        note_filter = selectors.NoteFilter(
+            search=form.value("q") or "",
+            series=form.value("series"),
+            holder=form.value("holder"),
+            status=form.value("status") or "",
+            past_due=bool(form.value("past_due")),
+            in_default=bool(form.value("in_default")),
+        )
+        notes = selectors.note_list_filtered(note_filter, as_of=timezone.localdate())
+        sort = form.value("sort") or "number"
+        field, value_of = NOTE_SORTS[sort.lstrip("-")]
+        page = keyset_page(
+            notes,
+            field=field,
+            value_of=value_of,
+            descending=sort.startswith("-"),
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            last=request.GET.get("page") == "last",
+            size=NOTES_LIST_PAGE_SIZE,
+        )
+        holder = (
+            Holder.objects.filter(pk=note_filter.holder).only("pk", "name").first()
+            if note_filter.holder
+            else None
+        )
+        columns = [
+            {
+                "key": key,
+                "label": label,
+                "sorted": sort.lstrip("-") == key,
+                "descending": sort == f"-{key}",
+                # A click on the sorted column turns its order round.
+                "next_sort": f"-{key}" if sort == key else key,
+                "numeric": key == "principal",
+            }
+            for key, label in SORTS.items()
+        ]
+        context = {
+            "form": form,
+            "notes": page,
+            "totals": selectors.outstanding_principal_totals(notes),
+            "holder": holder,
+            "columns": columns,
+            "filtered": any(
+                [note_filter.search, note_filter.series, note_filter.holder,
+                 note_filter.status, note_filter.past_due, note_filter.in_default]
+            ),
+            "can_write": is_finance(request.user),
+        }
+        return TemplateResponse(request, "notes/notes_list.html", context)
+
+
+def _note_create_form(data=None, initial=None) -> NoteCreateForm:
+    return NoteCreateForm(
+        data,
+        initial=initial,
+        series_queryset=selectors.series_list(),
+        holder_queryset=Holder.objects.order_by("name", "id"),
+    )
+
+
+class NoteCreateView(StaffPageMixin, View):
+    """Finance records a note (once per rendered form); the register assigns its number."""
+
+    template_name = "notes/note_create.html"
+
+    def render(self, request, form):
+        return TemplateResponse(request, self.template_name, {"form": form})
+
+    def get(self, request):
+        finance_required(request)
+        initial = {k: request.GET[k] for k in ("series", "holder") if request.GET.get(k)}
+        return self.render(request, _note_create_form(initial=initial))
+
+    def post(self, request):
+        finance_required(request)
+        form = _note_create_form(request.POST)
+        if not form.is_valid():
+            return self.render(request, form)
+        data = form.cleaned_data
+        try:
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: note_create(
+                    series=data["series"],
+                    holder=data["holder"],
+                    principal=data["principal"],
+                    issue_date=data["issue_date"],
+                ),
+                location=lambda note: reverse("note-detail", args=[note.pk]),
+            )
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+            return self.render(request, form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="note")
+            return self.render(request, form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="note")
+        note = outcome.value
+        messages.success(
+            request,
+            f"Recorded note {note.number}: {note.currency} {note.principal.amount:,.2f} to "
+            f"{note.holder.name}, issued {note.issue_date:%Y-%m-%d}, maturing "
+            f"{note.maturity_date:%Y-%m-%d} (§1).",
+        )
+        return redirect("note-detail", note.pk)
+
+
+# The rows a summary names one by one; the preview table shows every row.
+IMPORT_ERRORS_LISTED = 20
+
+
+def _row_errors_to_form(form, rows) -> None:
+    bad = [r for r in rows if r.errors]
+    for row in bad[:IMPORT_ERRORS_LISTED]:
+        form.add_error(None, f"Line {row.line}: " + " ".join(row.errors))
+    if len(bad) > IMPORT_ERRORS_LISTED:
+        form.add_error(
+            None, f"… and {len(bad) - IMPORT_ERRORS_LISTED} more rows: see the table below."
+        )
+
+
+class NoteImportView(StaffPageMixin, View):
+    """Upload a CSV of notes (Finance) → a preview with each row's errors → confirm.
+
+    Nothing is recorded by the upload. The preview carries the rows, signed,
+    in the confirm form (`NoteImportConfirmForm`), which `NoteImportConfirmView`
+    checks again against the register and records all at once, or none.
+    """
+
+    template_name = "notes/note_import.html"
+
+    def render(self, request, *, upload_form, rows=None, confirm_form=None):
+        context = {
+            "upload_form": upload_form,
+            "rows": rows,
+            "valid": bool(rows) and all(r.valid for r in rows),
+            "invalid_count": sum(1 for r in rows or () if not r.valid),
+            "confirm_form": confirm_form,
+            "columns": IMPORT_COLUMNS,
+        }
+        return TemplateResponse(request, self.template_name, context)
+
+    def get(self, request):
+        finance_required(request)
+        return self.render(request, upload_form=NoteImportUploadForm())
+
+    def post(self, request):
+        finance_required(request)
+        upload_form = NoteImportUploadForm(request.POST, request.FILES)
+        if not upload_form.is_valid():
+            return self.render(request, upload_form=upload_form)
+        rows = note_import_check(upload_form.rows)
+        confirm_form = None
+        if all(r.valid for r in rows):
+            confirm_form = NoteImportConfirmForm.for_rows(upload_form.rows)
+        else:
+            _row_errors_to_form(upload_form, rows)
+        return self.render(request, upload_form=upload_form, rows=rows, confirm_form=confirm_form)
+
+
+class NoteImportConfirmView(StaffPageMixin, View):
+    """Record the previewed batch (Finance): one transaction, once per preview."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request):
+        return redirect("note-import")
+
+    def post(self, request):
+        finance_required(request)
+        page = NoteImportView()
+        form = NoteImportConfirmForm(request.POST)
+        if not form.is_valid():
+            upload_form = NoteImportUploadForm()
+            rows = None
+            if "rows" in form.cleaned_data:
+                rows = note_import_check(form.cleaned_data["rows"])
+            return page.render(request, upload_form=upload_form, rows=rows, confirm_form=form)
+        try:
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: notes_import(rows=form.cleaned_data["rows"]),
+                location=lambda batch: reverse("notes-list"),
+            )
+        except NoteImportRefused as exc:
+            _row_errors_to_form(form, exc.rows)
+            messages.error(request, "Notes not recorded: " + " ".join(exc.messages))
+            return page.render(
+                request, upload_form=NoteImportUploadForm(), rows=exc.rows, confirm_form=form
+            )
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+            return page.render(request, upload_form=NoteImportUploadForm(), confirm_form=form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="batch of notes")
+            rows = note_import_check(form.cleaned_data["rows"])
+            return page.render(
+                request, upload_form=NoteImportUploadForm(), rows=rows, confirm_form=form
+            )
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="batch of notes")
+        notes = outcome.value.notes
+        numbers = ", ".join(n.number for n in notes[:10]) + (" …" if len(notes) > 10 else "")
+        messages.success(
+            request,
+            f"Recorded {len(notes)} note{'s' if len(notes) != 1 else ''} in one batch: {numbers}.",
+        )
+        return redirect("notes-list")

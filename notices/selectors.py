@@ -119,3 +119,11 @@ def notices_of_note(note) -> list[Notice]:
             "notice_date", "id"
         )
     )
+
+
+HOLDER_NOTICES_SHOWN = 50
+
+
+def notices_of_holder(holder, *, limit: int = HOLDER_NOTICES_SHOWN) -> list[Notice]:
+    """The holder's latest notices, sent and received, newest first (at most `limit`)."""
+    return list(notice_list().filter(holder=holder)[:limit])

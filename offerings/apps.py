@@ -6,9 +6,14 @@ class OfferingsConfig(AppConfig):
     verbose_name = "Offerings and corporate events"
 
     def ready(self) -> None:
-        from notes.signals import payment_reversing, servicing_cycle_starting
+        from notes.signals import (
+            note_timeline_collecting,
+            payment_reversing,
+            servicing_cycle_starting,
+        )
         from offerings.receivers import (
             conversions_before_servicing,
+            note_timeline_entries,
             reversal_refused_after_automatic_conversion,
         )
 
@@ -18,4 +23,7 @@ class OfferingsConfig(AppConfig):
         payment_reversing.connect(
             reversal_refused_after_automatic_conversion,
             dispatch_uid="offerings.reversal_refused_after_automatic_conversion",
+        )
+        note_timeline_collecting.connect(
+            note_timeline_entries, dispatch_uid="offerings.note_timeline_entries"
         )

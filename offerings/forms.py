@@ -9,17 +9,23 @@ in `offerings.services` to say; the views show what they say on these forms.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
 from notes.models import Issuer, NoteSeries
+from offerings.domain.pricing import Sale
 from offerings.domain.qualification import EventKind, OfferingKind
 from offerings.models import (
     PER_UNIT_FIELD,
     PRICE_FIELD,
     AllocationSource,
+    CashInLieuPayment,
     ConversionStatus,
     CorporateEvent,
 )
@@ -276,3 +282,84 @@ class ElectionForm(OneTimeKeyMixin, forms.Form):
         field = self.fields["offering"]
         field.queryset = offerings
         field.label_from_instance = window_of
+
+
+class CashInLieuForm(OneTimeKeyMixin, forms.Form):
+    """Cash paid for a conversion's fractional share (§7); the service says what is allowed."""
+
+    prefix = "cash"
+
+    paid_on = forms.DateField(widget=DATE_INPUT, label="Paid on")
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, label="Amount")
+    method = forms.ChoiceField(choices=CashInLieuPayment.Method.choices, label="Method")
+    reference = forms.CharField(
+        max_length=100, required=False, help_text="Check number or wire reference."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("paid_on", timezone.localdate())
+
+
+SALE_LINE = re.compile(r"^\s*([\d,]+)\s*(?:@|at|×|x)\s*\$?\s*([\d,]*\.?\d+)\s*$", re.IGNORECASE)
+
+
+class WhatIfForm(forms.Form):
+    """A hypothetical conversion: a day, and a price or the sales that would set one (GET)."""
+
+    day = forms.DateField(widget=DATE_INPUT, label="Conversion date")
+    series = forms.ModelChoiceField(
+        queryset=NoteSeries.objects.select_related("issuer").order_by("issuer__name", "name"),
+        required=False,
+        empty_label="Every series",
+        label="Series",
+    )
+    price = forms.DecimalField(
+        max_digits=18, decimal_places=6, min_value=Decimal("0.000001"), required=False,
+        label="Conversion Price",
+        help_text="Per share, at most 6 decimal places. Or leave blank and enter sales below.",
+    )
+    sales = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Or: the offering's sales, in order",
+        help_text=(
+            "One sale a line, shares @ price per share, e.g. “150,000 @ 2.00”. The price is the"
+            " average price of the first $1,000,000 of Common Stock sold (§5.1)."
+        ),
+    )
+    shares_before = forms.IntegerField(
+        min_value=0, required=False, label="Shares outstanding before",
+        help_text="Optional: to show the fully diluted share count.",
+    )
+
+    def clean_sales(self) -> list[Sale]:
+        sales = []
+        for number, line in enumerate(self.cleaned_data["sales"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = SALE_LINE.match(line)
+            if not match:
+                raise ValidationError(
+                    f"Line {number} is not “shares @ price per share”: {line.strip()!r}."
+                )
+            shares, price = (g.replace(",", "") for g in match.groups())
+            try:
+                sale = Sale(shares=int(shares), price_per_share=Decimal(price))
+            except (InvalidOperation, ValueError) as exc:
+                raise ValidationError(f"Line {number}: {exc}") from exc
+            if sale.shares <= 0 or sale.price_per_share <= 0:
+                raise ValidationError(f"Line {number}: shares and price must be positive.")
+            sales.append(sale)
+        return sales
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("price") is None and not cleaned.get("sales"):
+            raise ValidationError("Enter a Conversion Price, or the sales that set one.")
+        if cleaned.get("price") is not None and cleaned.get("sales"):
+            raise ValidationError("Enter a Conversion Price or sales, not both.")
+        return cleaned

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notices",
     "deadlines",
     "portal",
+    "reports",
     "demo",
 ]
 
@@ -115,6 +116,11 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 MEDIA_URL = "media/"
 
+# Common Stock par value per share, for the conversion journal (§11): Common stock is
+# credited shares × par, paid-in capital the rest. An assumption until the issuer's
+# charter says otherwise; set it per deployment.
+REPORTS_COMMON_STOCK_PAR_VALUE = env.str("REPORTS_COMMON_STOCK_PAR_VALUE", default="0.001")
+
 # Money: every amount carries its currency; USD unless a series says otherwise.
 DEFAULT_CURRENCY = "USD"
 # Any ISO 4217 currency may be a series' currency (django-money's full list).
@@ -156,6 +162,8 @@ SERVICING_CHUNK_SIZE = env.int("SERVICING_CHUNK_SIZE", default=5000)
 # Letters per notice-job chunk (one task, one transaction), and how many days
 # before maturity the reminder goes out (§1).
 NOTICE_CHUNK_SIZE = env.int("NOTICE_CHUNK_SIZE", default=200)
+# Make the letters due as soon as a servicing run finishes (also daily at 02:00).
+NOTICES_AFTER_SERVICING = env.bool("NOTICES_AFTER_SERVICING", default=True)
 NOTICE_MATURITY_REMINDER_DAYS = env.int("NOTICE_MATURITY_REMINDER_DAYS", default=30)
 
 REST_FRAMEWORK = {

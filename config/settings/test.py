@@ -16,3 +16,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise scans it at startup
+# Tests that want letters after a servicing run say so (rendering PDFs is slow).
+NOTICES_AFTER_SERVICING = False

@@ -26,9 +26,11 @@ of Default from the recorded date.
 **§3(iii) an involuntary proceeding** (commenced, with service of process, on
 day C) **or a receiver, trustee or liquidator appointed** without the
 Company's consent on day C: an Event of Default unless dismissed, stayed or
-vacated within ``dismissal_days`` (60) days. Day 1 is C itself, so the last
-day to resolve it is C + 59 and the Event of Default exists from day 61,
-C + 60 (commenced 1 March 2006 → from 30 April 2006).
+vacated within ``dismissal_days`` (60) days. The days are counted after C,
+as every other clock of the contract is (the cure period runs from deemed
+delivery, §6.1 and §7 from the closing or the conversion): the last day to
+resolve it is C + 60 and the Event of Default exists from day 61, C + 61
+(commenced 1 March 2006 → the last day is 30 April, a default from 1 May).
 
 **While it exists.** §3 lets the Holder act "so long as such condition
 exists". The product reads that as: a payment default that is paid in full
@@ -153,13 +155,13 @@ def cure_deadline_for(deemed_delivered_on: date, cure_days: int) -> date:
 
 
 def last_day_to_resolve(commenced_on: date, dismissal_days: int) -> date:
-    """The last day a §3(iii) proceeding or appointment may be resolved: day 60, C + 59."""
-    return commenced_on + timedelta(days=dismissal_days - 1)
+    """The last day a §3(iii) proceeding or appointment may be resolved: day 60, C + 60."""
+    return commenced_on + timedelta(days=dismissal_days)
 
 
 def involuntary_default_from(commenced_on: date, dismissal_days: int) -> date:
-    """The first day of a §3(iii) Event of Default if not resolved in time: day 61, C + 60."""
-    return commenced_on + timedelta(days=dismissal_days)
+    """The first day of a §3(iii) Event of Default if not resolved in time: day 61, C + 61."""
+    return commenced_on + timedelta(days=dismissal_days + 1)
 
 
 def _net_by_day(payments: Iterable[tuple[date, Decimal]]) -> dict[date, Decimal]:

@@ -374,3 +374,66 @@ def _paid_by_month(allocations: Sequence[Allocation], as_of: date) -> dict[date,
                 paid.get(allocation.period_start, ZERO) + allocation.amount
             )
     return paid
+
+
+@dataclass(frozen=True)
+class PositionPoint:
+    """The outstanding principal and accrued unpaid interest at the end of a day."""
+
+    day: date
+    outstanding_principal: Decimal
+    accrued_unpaid_interest: Decimal
+
+
+def position_history(
+    *,
+    timeline: Timeline,
+    rate: Decimal,
+    convention: DayCount | str,
+    issue_date: date,
+    allocations: Sequence[Allocation],
+    days: Sequence[date],
+    end_date: date | None = None,
+) -> list[PositionPoint]:
+    """The position's principal and accrued unpaid interest on many days, cheaply (§2).
+
+    Each point equals what ``note_position`` gives for its day — the same
+    months, each rounded once, the month containing the day counted through
+    it — but a month's interest is computed once for all the days, so a chart
+    of a ten-year note costs one pass over its months.
+
+    Args:
+        days: the days wanted, on or after the issue date and on or before
+            ``LAST_POSITION_DAY``.
+        end_date: the note's last accruing day, if it has one.
+
+    Returns:
+        One point per day, in the order of ``days``.
+    """
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    last = wanted[-1] if end_date is None else min(wanted[-1], end_date)
+    month_interest = {
+        (start, end): amount
+        for start, end, amount in month_amounts(
+            timeline=timeline, rate=rate, convention=convention, issue_date=issue_date,
+            through=max(last, issue_date),
+        )
+    }
+    by_day = {}
+    for day in wanted:
+        through = day if end_date is None else min(day, end_date)
+        accrued = ZERO
+        for start, end in accrual_months(issue_date=issue_date, through=through):
+            amount = month_interest.get((start, end))
+            if amount is None:  # a month counted only through the day
+                amount = period_interest(timeline, rate, convention, start, end)
+            accrued += amount
+        paid = sum((a.amount for a in allocations if a.paid_on <= day), ZERO)
+        by_day[day] = PositionPoint(
+            day=day,
+            outstanding_principal=balance_on(timeline, day + ONE_DAY),
+            accrued_unpaid_interest=accrued - paid,
+        )
+    return [by_day[day] for day in days]

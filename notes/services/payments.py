@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -174,6 +175,143 @@ def _payment_record_locked(
 ) -> Payment:
     # One payment at a time per note: the allocation reads then writes.
     note = Note.objects.select_for_update().select_related("series", "holder").get(pk=note_id)
+    _payment_checks(
+        note=note, paid_on=paid_on, amount=amount, applies_to=applies_to, method=method
+    )
+    if not confirm_duplicate:
+        # Under the note's row lock, so two tabs submitting at once see each other.
+        earlier = payment_likely_duplicate(
+            note=note, paid_on=paid_on, amount=amount, reference=reference, applies_to=applies_to
+        )
+        if earlier is not None:
+            instrument = (
+                f"reference {earlier.reference!r}" if earlier.reference else "with no reference"
+            )
+            raise LikelyDuplicate(
+                f"This looks like payment #{earlier.pk}: {earlier.amount.currency} "
+                f"{earlier.amount.amount:,.2f} paid {earlier.paid_on}, {instrument}, already"
+                f" recorded. Confirm to record a second one.",
+                earlier=earlier,
+            )
+    allocations = _payment_effect(
+        note=note,
+        paid_on=paid_on,
+        amount=amount,
+        applies_to=applies_to,
+        holder_consent_reference=holder_consent_reference,
+    ).allocations
+    today = timezone.localdate()
+
+    address = note.holder.address_on(paid_on)
+    payment = Payment(
+        note=note,
+        paid_on=paid_on,
+        amount=Money(amount, note.currency),
+        applies_to=applies_to,
+        method=method,
+        reference=reference,
+        holder_consent_reference=holder_consent_reference,
+        mailed_to="\n".join(address.lines()) if address else "",
+        idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
+        recorded_by=recorded_by,
+    )
+    payment.full_clean(exclude=["idempotency_key"])
+    payment.save()
+    PaymentAllocation.objects.bulk_create(
+        PaymentAllocation(
+            payment=payment, note=note, period_start=start, paid_on=paid_on, amount=part
+        )
+        for start, part in allocations
+    )
+    note_status_refresh(note=note, on=paid_on)
+    if applies_to == PaymentKind.PRINCIPAL and statements_needing_correction(
+        note=note, since=paid_on
+    ):
+        note_statements_correct(
+            note=note,
+            reason=(
+                f"A principal payment of {amount:,.2f} dated {paid_on} (payment #{payment.pk})"
+                f" was recorded on {today} after the months it changes had been stated;"
+                f" the balance is lower from {paid_on + timedelta(days=1)}."
+            ),
+        )
+    return payment
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    """What a payment would do, exactly as `payment_record` would record it (§2, §4).
+
+    Attributes:
+        open_months: ``(period_start, open amount)`` of each month with interest
+            accrued and unpaid on the payment day, before the payment.
+        allocations: ``(period_start, amount)`` of the months an interest
+            payment pays, oldest first (empty for principal).
+        outstanding_principal: the principal outstanding on the payment day,
+            before the payment.
+        consent_needed: a principal payment before maturity on a note not
+            accelerated: the holder's written consent is required (§4).
+    """
+
+    note: Note
+    paid_on: date
+    amount: Decimal
+    applies_to: str
+    open_months: list[tuple[date, Decimal]]
+    allocations: list[tuple[date, Decimal]]
+    outstanding_principal: Decimal
+    consent_needed: bool
+
+    @property
+    def interest_unpaid(self) -> Decimal:
+        return sum((amount for _, amount in self.open_months), Decimal("0.00"))
+
+    @property
+    def interest_unpaid_after(self) -> Decimal:
+        paid = self.amount if self.applies_to == PaymentKind.INTEREST else Decimal("0.00")
+        return self.interest_unpaid - paid
+
+    @property
+    def principal_after(self) -> Decimal:
+        paid = self.amount if self.applies_to == PaymentKind.PRINCIPAL else Decimal("0.00")
+        return self.outstanding_principal - paid
+
+
+def payment_plan(
+    *,
+    note: Note,
+    paid_on: date,
+    amount: Decimal,
+    applies_to: str,
+    method: str = PaymentMethod.CHECK,
+    holder_consent_reference: str = "",
+) -> PaymentPlan:
+    """What recording this payment would do, without writing anything (the form's preview).
+
+    The same checks and the same allocation (`open_interest_months`,
+    `allocate_interest`) as `payment_record`, so the months a preview shows are
+    the months the payment is then recorded against. A likely duplicate is not
+    a refusal here: see `payment_likely_duplicate`.
+
+    Raises:
+        PaymentRefused, NoteStateConflict: as `payment_record` would.
+    """
+    amount = Decimal(amount)
+    _payment_checks(note=note, paid_on=paid_on, amount=amount, applies_to=applies_to,
+                    method=method)
+    return _payment_effect(
+        note=note,
+        paid_on=paid_on,
+        amount=amount,
+        applies_to=applies_to,
+        holder_consent_reference=holder_consent_reference,
+    )
+
+
+def _payment_checks(*, note: Note, paid_on: date, amount: Decimal, applies_to: str,
+                    method: str) -> None:
+    """The refusals that do not depend on the note's figures (state, amount, dates, order)."""
     if note.status not in ACTIVE_STATUSES:
         raise NoteStateConflict(
             f"Note {note.number} is {note.get_status_display().lower()}"
@@ -212,47 +350,41 @@ def _payment_record_locked(
                 )
             }
         )
-    if not confirm_duplicate:
-        # Under the note's row lock, so two tabs submitting at once see each other.
-        earlier = payment_likely_duplicate(
-            note=note, paid_on=paid_on, amount=amount, reference=reference, applies_to=applies_to
-        )
-        if earlier is not None:
-            instrument = (
-                f"reference {earlier.reference!r}" if earlier.reference else "with no reference"
-            )
-            raise LikelyDuplicate(
-                f"This looks like payment #{earlier.pk}: {earlier.amount.currency} "
-                f"{earlier.amount.amount:,.2f} paid {earlier.paid_on}, {instrument}, already"
-                f" recorded. Confirm to record a second one.",
-                earlier=earlier,
-            )
 
+
+def _payment_effect(
+    *, note: Note, paid_on: date, amount: Decimal, applies_to: str,
+    holder_consent_reference: str,
+) -> PaymentPlan:
+    """The months an interest payment pays, or the §4 rule for principal (refusals raised)."""
     facts = note_facts_get(note=note)
     series = note.series
+    open_months = open_interest_months(
+        timeline=facts.timeline,
+        rate=facts.rate,
+        convention=series.day_count,
+        issue_date=note.issue_date,
+        allocations=facts.allocations,
+        as_of=paid_on,
+        end_date=facts.accrual_end,
+    )
+    outstanding = facts.position(paid_on).outstanding_principal
     allocations: list[tuple[date, Decimal]] = []
+    consent_needed = False
     if applies_to == PaymentKind.INTEREST:
-        open_months = open_interest_months(
-            timeline=facts.timeline,
-            rate=facts.rate,
-            convention=series.day_count,
-            issue_date=note.issue_date,
-            allocations=facts.allocations,
-            as_of=paid_on,
-            end_date=facts.accrual_end,
-        )
         try:
             allocations = allocate_interest(open_months=open_months, amount=amount)
         except InterestOverpaymentError as exc:
             raise PaymentRefused({"amount": str(exc)}) from exc
     else:
-        outstanding = facts.position(paid_on).outstanding_principal
         if amount > outstanding:
             raise PaymentRefused(
                 {"amount": f"Only {outstanding:,.2f} of principal is outstanding on {paid_on}."}
             )
-        prepayment = paid_on < note.maturity_date and note.status != NoteStatus.ACCELERATED
-        if prepayment and not holder_consent_reference.strip():
+        consent_needed = (
+            paid_on < note.maturity_date and note.status != NoteStatus.ACCELERATED
+        )
+        if consent_needed and not holder_consent_reference.strip():
             raise PaymentRefused(
                 {
                     "holder_consent_reference": (
@@ -262,42 +394,16 @@ def _payment_record_locked(
                     )
                 }
             )
-
-    address = note.holder.address_on(paid_on)
-    payment = Payment(
+    return PaymentPlan(
         note=note,
         paid_on=paid_on,
-        amount=Money(amount, note.currency),
+        amount=amount,
         applies_to=applies_to,
-        method=method,
-        reference=reference,
-        holder_consent_reference=holder_consent_reference,
-        mailed_to="\n".join(address.lines()) if address else "",
-        idempotency_key=idempotency_key or None,
-        request_fingerprint=fingerprint,
-        recorded_by=recorded_by,
+        open_months=open_months,
+        allocations=allocations,
+        outstanding_principal=outstanding,
+        consent_needed=consent_needed,
     )
-    payment.full_clean(exclude=["idempotency_key"])
-    payment.save()
-    PaymentAllocation.objects.bulk_create(
-        PaymentAllocation(
-            payment=payment, note=note, period_start=start, paid_on=paid_on, amount=part
-        )
-        for start, part in allocations
-    )
-    note_status_refresh(note=note, on=paid_on)
-    if applies_to == PaymentKind.PRINCIPAL and statements_needing_correction(
-        note=note, since=paid_on
-    ):
-        note_statements_correct(
-            note=note,
-            reason=(
-                f"A principal payment of {amount:,.2f} dated {paid_on} (payment #{payment.pk})"
-                f" was recorded on {today} after the months it changes had been stated;"
-                f" the balance is lower from {paid_on + timedelta(days=1)}."
-            ),
-        )
-    return payment
 
 
 def payment_likely_duplicate(

@@ -52,6 +52,7 @@ from notes.models import (
     ServicingChunk,
     ServicingRun,
 )
+from notes.signals import servicing_run_finished
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +160,12 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
                 statements_created=F("statements_created") + created,
                 past_due_statements=F("past_due_statements") + past_due,
             )
-            ServicingRun.objects.filter(
+            finished = ServicingRun.objects.filter(
                 pk=run.pk, chunks_done=F("chunks_total"), status=RunStatus.RUNNING
             ).update(status=RunStatus.DONE, finished_at=timezone.now(), error="")
+            if finished:
+                run.refresh_from_db()
+                servicing_run_finished.send(sender=servicing_chunk_process, run=run)
             return created
     except Exception as exc:
         ServicingChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)

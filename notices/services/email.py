@@ -10,10 +10,12 @@ transaction as the send, so a retry or a second worker finds it there.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notices.models import Direction, Notice, NoticeEmail
 
@@ -80,10 +82,21 @@ def notice_emails_send(*, notice_ids: list[int]) -> int:
     return sent
 
 
+CATCH_UP_DAYS = 3
+
+
 def notice_emails_catch_up(*, limit: int = 1000) -> int:
-    """E-mail the courtesy copies a failed send or a lost worker left unsent."""
+    """E-mail the courtesy copies a failed send or a lost worker left unsent.
+
+    Only letters dated in the last few days: a copy is a courtesy when a letter
+    goes out, not a mailing of the register's history (letters recorded for the
+    past, such as the demo's, are never e-mailed).
+    """
+    since = timezone.localdate() - timedelta(days=CATCH_UP_DAYS)
     ids = list(
-        Notice.objects.filter(direction=Direction.SENT, email_copy__isnull=True)
+        Notice.objects.filter(
+            direction=Direction.SENT, email_copy__isnull=True, notice_date__gte=since
+        )
         .exclude(holder__email="")
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]

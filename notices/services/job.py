@@ -194,11 +194,22 @@ def notice_run_dispatch(*, run_id: int) -> int:
 
 
 def notice_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Re-dispatch the chunks of runs left unfinished (a worker died, the broker was down)."""
-    stale = NoticeRun.objects.filter(
+    """Re-dispatch the chunks of today's runs left unfinished (a worker died, the broker was down).
+
+    A run of an earlier day is not resumed: its letters would bear that day's
+    date although made today. It is closed as failed with the reason, and the
+    purposes it did not reach are made by today's run, dated today.
+    """
+    today = timezone.localdate()
+    unfinished = NoticeRun.objects.filter(
         status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED],
         created_at__lt=timezone.now() - older_than,
-    ).values_list("pk", flat=True)
+    )
+    unfinished.filter(as_of__lt=today).exclude(status=RunStatus.FAILED).update(
+        status=RunStatus.FAILED,
+        error="Left unfinished on an earlier day; today's run makes what it did not, dated today.",
+    )
+    stale = unfinished.filter(as_of=today).values_list("pk", flat=True)
     return sum(notice_run_dispatch(run_id=run_id) for run_id in stale)
 
 

@@ -48,3 +48,15 @@ def offering_notices(offering):
         .order_by("note__number", "id")
     )
     return {"obligations": obligations}
+
+
+@register.inclusion_tag("notices/_holder_notices.html")
+def holder_notices(holder):
+    """A holder's latest notices, on the holder's page (the holders app is below this one)."""
+    notices = selectors.notices_of_holder(holder)
+    return {
+        "holder": holder,
+        "notices": notices,
+        "limited": len(notices) >= selectors.HOLDER_NOTICES_SHOWN,
+        "shown": selectors.HOLDER_NOTICES_SHOWN,
+    }

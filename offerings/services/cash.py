@@ -55,9 +55,9 @@ def cash_in_lieu_state(conversion: Conversion) -> CashInLieuState:
     """The cash in lieu a conversion owes, what was paid and the day it was paid in full."""
     due = conversion.cash_in_lieu if conversion.cash_in_lieu is not None else ZERO
     running, paid_in_full_on = ZERO, None
-    for paid_on, amount in conversion.cash_payments.order_by("paid_on", "id").values_list(
-        "paid_on", "amount"
-    ):
+    # `.all()`: the payments prefetched with a list of conversions, else one query.
+    for payment in sorted(conversion.cash_payments.all(), key=lambda p: (p.paid_on, p.pk)):
+        paid_on, amount = payment.paid_on, payment.amount
         running += amount
         if paid_in_full_on is None and running >= due:
             paid_in_full_on = paid_on
@@ -126,3 +126,30 @@ def cash_in_lieu_payment_record(
     payment.full_clean()
     payment.save()
     return payment
+
+
+CASH_STATE_LABELS = {
+    "paid": "Paid",
+    "late": "Paid late",
+    "overdue": "Overdue",
+    "open": "Unpaid",
+}
+
+
+def cash_in_lieu_summary(conversion: Conversion, as_of: date | None = None) -> dict | None:
+    """For pages: a done conversion's cash in lieu state on a day (today by default).
+
+    ``state`` (a `CashInLieuState`), ``key`` (paid, late, overdue, open), its
+    ``label``, and ``payable`` (something is still unpaid). None while the
+    conversion awaits its price (no cash is known).
+    """
+    if conversion.status != ConversionStatus.DONE:
+        return None
+    state = cash_in_lieu_state(conversion)
+    key = state.state_on(as_of or timezone.localdate())
+    return {
+        "state": state,
+        "key": key,
+        "label": CASH_STATE_LABELS.get(key, key),
+        "payable": state.unpaid > 0,
+    }

@@ -60,6 +60,56 @@ class Price:
     offering: Offering | None
 
 
+@dataclass(frozen=True)
+class NoteAmountParts:
+    """A note's Note Amount on a conversion date, in its two parts (§5.1, §7).
+
+    ``open_months`` are the months whose interest it converts, oldest first:
+    what the conversion's interest entry is allocated over.
+    """
+
+    principal: Decimal
+    interest: Decimal
+    open_months: list[tuple[date, Decimal]]
+
+    @property
+    def note_amount(self) -> Decimal:
+        return self.principal + self.interest
+
+
+def note_amount_on(
+    *, note: Note, principal_paid, allocations, conversion_date: date
+) -> NoteAmountParts:
+    """The outstanding principal and the interest accrued and unpaid through the
+    conversion date, inclusive (§5.1, §7), from the note's money facts.
+
+    `notes_convert` converts exactly this; a preview or a what-if computes it
+    the same way without writing anything.
+
+    Args:
+        principal_paid: the note's ``(paid_on, amount)`` principal payments.
+        allocations: the note's interest allocations.
+    """
+    series = note.series
+    rate, _ = effective_rate(series.stated_rate, series.max_lawful_rate)
+    timeline = principal_timeline(note.issue_date, note.principal.amount, principal_paid)
+    # One pass over the note's months gives both the interest to convert and the
+    # months it settles (oldest first).
+    open_months = open_interest_months(
+        timeline=timeline,
+        rate=rate,
+        convention=series.day_count,
+        issue_date=note.issue_date,
+        allocations=allocations,
+        as_of=conversion_date,
+    )
+    return NoteAmountParts(
+        principal=balance_on(timeline, conversion_date + timedelta(days=1)),
+        interest=sum((amount for _, amount in open_months), Decimal("0.00")),
+        open_months=open_months,
+    )
+
+
 def notes_convert(
     *,
     notes: list[Note],
@@ -91,22 +141,13 @@ def notes_convert(
     conversions, payments, interest_parts = [], [], []
     for note in notes:
         series = note.series
-        rate, _ = effective_rate(series.stated_rate, series.max_lawful_rate)
-        timeline = principal_timeline(
-            note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
+        parts = note_amount_on(
+            note=note,
+            principal_paid=principal_paid.get(note.pk, ()),
+            allocations=allocations.get(note.pk, ()),
+            conversion_date=conversion_date,
         )
-        facts = {
-            "timeline": timeline,
-            "rate": rate,
-            "convention": series.day_count,
-            "issue_date": note.issue_date,
-            "allocations": allocations.get(note.pk, ()),
-        }
-        # One pass over the note's months gives both the interest to convert and the
-        # months it settles (oldest first).
-        open_months = open_interest_months(as_of=conversion_date, **facts)
-        principal = balance_on(timeline, conversion_date + timedelta(days=1))
-        interest = sum((amount for _, amount in open_months), Decimal("0.00"))
+        principal, interest, open_months = parts.principal, parts.interest, parts.open_months
         conversion = Conversion(
             note=note,
             trigger=kind,

@@ -24,17 +24,11 @@ from django.utils import timezone
 
 from core.queue import enqueue
 from notes.models import ACTIVE_STATUSES, Note, NoteSeries
-from offerings.domain.qualification import (
-    OfferingKind,
-    change_of_control_triggers,
-    qualifies_automatic,
-    qualifies_voluntary,
-)
 from offerings.models import ConversionKind, ConversionTrigger, TriggerStatus
-from offerings.services.conversions import Price, notes_convert
+from offerings.services.conversions import notes_convert
 from offerings.services.elections import voluntary_notices_oblige
-from offerings.services.prices import offering_price_for, price_in_effect
-from offerings.services.qualification import series_thresholds
+from offerings.services.prices import offering_price_for
+from offerings.services.triggers import event_effect, offering_effect
 
 logger = logging.getLogger(__name__)
 
@@ -126,57 +120,51 @@ def _trigger_carry_out(trigger: ConversionTrigger) -> tuple[str, int]:
     results = []
     waiting = 0
     for series in NoteSeries.objects.filter(issuer=issuer).order_by("pk"):
-        thresholds = series_thresholds(series)
         if offering is not None:
             day = offering.closing_date
-            gross = offering.gross_proceeds.amount
-            if qualifies_automatic(offering.kind, gross, thresholds):
-                if offering.kind == OfferingKind.PIPE:
-                    value, explanation = offering_price_for(offering, series.price_tranche)
-                    price = Price(value, f"Offering {offering.pk}: {explanation}", offering)
-                    kind = ConversionKind.QUALIFIED_OFFERING
-                else:
-                    price = price_in_effect(series, day, exclude=offering)
-                    kind = ConversionKind.PUBLIC_OFFERING
-                active = _active_notes(series, day)
-                converted = notes_convert(
-                    notes=active, conversion_date=day, kind=kind, price=price, offering=offering
-                )
-                waiting += len(active) - len(converted)
-                results.append(
-                    f"{series.name}: {_notes_phrase(len(converted))} converted"
-                    f" ({ConversionKind(kind).label})"
-                    + _waiting_phrase(len(active) - len(converted), day)
-                )
-            elif qualifies_voluntary(offering.kind, gross, thresholds):
-                count = voluntary_notices_oblige(series, offering)
-                results.append(f"{series.name}: voluntary window opened; {count} §6.1 notices due")
-            else:
-                results.append(f"{series.name}: not a qualified offering")
+            effect = offering_effect(
+                series,
+                kind=offering.kind,
+                gross_proceeds=offering.gross_proceeds.amount,
+                closing_date=day,
+                own_price=lambda tranche: offering_price_for(offering, tranche),
+                offering=offering,
+            )
         else:
             day = event.effective_date
-            related = [e.voting_power_pct for e in event.related_events.all()]
-            if change_of_control_triggers(
-                event.kind,
+            effect = event_effect(
+                series,
+                kind=event.kind,
                 voting_power_pct=event.voting_power_pct,
-                related_pcts=related,
-                thresholds=thresholds,
-            ):
-                active = _active_notes(series, day)
-                converted = notes_convert(
-                    notes=active,
-                    conversion_date=day,
-                    kind=ConversionKind.CHANGE_OF_CONTROL,
-                    price=price_in_effect(series, day),
-                    event=event,
-                )
-                waiting += len(active) - len(converted)
-                results.append(
-                    f"{series.name}: {_notes_phrase(len(converted))} converted (change of control)"
-                    + _waiting_phrase(len(active) - len(converted), day)
-                )
-            else:
-                results.append(f"{series.name}: no change of control")
+                related_pcts=[e.voting_power_pct for e in event.related_events.all()],
+                effective_date=day,
+            )
+        if effect.automatic:
+            active = _active_notes(series, day)
+            converted = notes_convert(
+                notes=active,
+                conversion_date=day,
+                kind=effect.kind,
+                price=effect.price,
+                offering=offering,
+                event=event,
+            )
+            waiting += len(active) - len(converted)
+            label = (
+                f"({ConversionKind(effect.kind).label})" if offering is not None
+                else "(change of control)"
+            )
+            results.append(
+                f"{series.name}: {_notes_phrase(len(converted))} converted {label}"
+                + _waiting_phrase(len(active) - len(converted), day)
+            )
+        elif effect.voluntary:
+            count = voluntary_notices_oblige(series, offering)
+            results.append(f"{series.name}: voluntary window opened; {count} §6.1 notices due")
+        elif offering is not None:
+            results.append(f"{series.name}: not a qualified offering")
+        else:
+            results.append(f"{series.name}: no change of control")
     return "; ".join(results) or "The issuer has no note series.", waiting
 
 

@@ -63,10 +63,19 @@ def _unit_terms(offering: Offering) -> UnitTerms | None:
 
 def offering_price_for(offering: Offering, tranche: Decimal) -> tuple[Decimal | None, str]:
     """The offering's Conversion Price for a price tranche, or None and why not."""
+    return price_from_sales(_sales_of(offering), tranche, _unit_terms(offering))
+
+
+def price_from_sales(
+    sales: list[Sale], tranche: Decimal, unit_terms: UnitTerms | None = None
+) -> tuple[Decimal | None, str]:
+    """The Conversion Price sales in order set for a tranche, or None and why not (§5.1).
+
+    What `offering_price_for` gives a recorded offering; a preview or a what-if
+    asks it of sales not recorded.
+    """
     try:
-        computation = conversion_price_compute(
-            _sales_of(offering), tranche=tranche, unit_terms=_unit_terms(offering)
-        )
+        computation = conversion_price_compute(sales, tranche=tranche, unit_terms=unit_terms)
     except PricingError as exc:
         return None, str(exc)
     lines = [

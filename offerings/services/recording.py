@@ -59,38 +59,15 @@ def offering_record(
             and gross proceeds, unless `confirm_duplicate` (each offering has
             its own conversion trigger, so a repeat would act twice).
     """
-    if kind not in OfferingKind.__members__.values() and kind not in [
-        k.value for k in OfferingKind
-    ]:
-        raise ValidationError({"kind": f"Unknown offering kind {kind!r}."})
-    gross_proceeds = Decimal(gross_proceeds)
-    if gross_proceeds <= 0:
-        raise ValidationError({"gross_proceeds": "Gross proceeds must be greater than zero."})
-    refuse_future(closing_date, "closing_date", "an offering")
-    refuse_before_notes(issuer, closing_date, "closing_date")
+    gross_proceeds, sale_objects, _ = offering_validate(
+        issuer=issuer,
+        kind=kind,
+        closing_date=closing_date,
+        gross_proceeds=gross_proceeds,
+        sales=sales,
+        units=units,
+    )
     units = units or {}
-    unit_terms = None
-    if units:
-        unit_terms = UnitTerms(
-            shares_per_unit=units.get("shares_per_unit"),
-            warrants_per_unit=units.get("warrants_per_unit") or 0,
-            share_allocation=units.get("share_allocation"),
-        )
-    sale_objects = [
-        Sale(
-            shares=s.get("shares"),
-            price_per_share=s.get("price_per_share"),
-            units=s.get("units"),
-            unit_price=s.get("unit_price"),
-        )
-        for s in sales
-    ]
-    try:
-        validate_sales(sale_objects, gross_proceeds, unit_terms)
-    except (PricingError, TypeError) as exc:
-        raise ValidationError({"sales": str(exc)}) from exc
-    if units.get("share_allocation") is not None and not units.get("allocation_source"):
-        raise ValidationError({"units": "Say where the allocation comes from (§5.1)."})
     if not confirm_duplicate:
         # The issuer's row lock makes two tabs submitting at once see each other.
         Issuer.objects.select_for_update().filter(pk=issuer.pk).exists()
@@ -139,6 +116,61 @@ def offering_record(
     return offering
 
 
+def offering_validate(
+    *,
+    issuer,
+    kind: str,
+    closing_date: date,
+    gross_proceeds: Decimal,
+    sales: list[dict],
+    units: dict | None = None,
+) -> tuple[Decimal, list[Sale], UnitTerms | None]:
+    """The refusals `offering_record` makes before writing, and the sales it would record.
+
+    The record form's preview asks this too, so it refuses exactly what the
+    recording would. Reads only.
+
+    Returns:
+        The gross proceeds, the sales in order, and the unit terms (if in units).
+
+    Raises:
+        ValidationError: as `offering_record` (not the likely duplicate).
+    """
+    if kind not in OfferingKind.__members__.values() and kind not in [
+        k.value for k in OfferingKind
+    ]:
+        raise ValidationError({"kind": f"Unknown offering kind {kind!r}."})
+    gross_proceeds = Decimal(gross_proceeds)
+    if gross_proceeds <= 0:
+        raise ValidationError({"gross_proceeds": "Gross proceeds must be greater than zero."})
+    refuse_future(closing_date, "closing_date", "an offering")
+    refuse_before_notes(issuer, closing_date, "closing_date")
+    units = units or {}
+    unit_terms = None
+    if units:
+        unit_terms = UnitTerms(
+            shares_per_unit=units.get("shares_per_unit"),
+            warrants_per_unit=units.get("warrants_per_unit") or 0,
+            share_allocation=units.get("share_allocation"),
+        )
+    sale_objects = [
+        Sale(
+            shares=s.get("shares"),
+            price_per_share=s.get("price_per_share"),
+            units=s.get("units"),
+            unit_price=s.get("unit_price"),
+        )
+        for s in sales
+    ]
+    try:
+        validate_sales(sale_objects, gross_proceeds, unit_terms)
+    except (PricingError, TypeError) as exc:
+        raise ValidationError({"sales": str(exc)}) from exc
+    if units.get("share_allocation") is not None and not units.get("allocation_source"):
+        raise ValidationError({"units": "Say where the allocation comes from (§5.1)."})
+    return gross_proceeds, sale_objects, unit_terms
+
+
 def offering_likely_duplicate(*, issuer, closing_date: date, gross_proceeds: Money):
     """The issuer's offering a new one with this closing date and proceeds would repeat."""
     return (
@@ -169,6 +201,44 @@ def event_record(
             percentage, related events that are not earlier voting transfers
             of the same issuer, a date before the issuer's notes existed.
     """
+    related = event_validate(
+        issuer=issuer,
+        kind=kind,
+        effective_date=effective_date,
+        voting_power_pct=voting_power_pct,
+        related_events=related_events,
+    )
+    event = CorporateEvent(
+        issuer=issuer,
+        kind=kind,
+        effective_date=effective_date,
+        voting_power_pct=voting_power_pct,
+        description=description,
+        recorded_by=recorded_by,
+    )
+    event.full_clean()
+    event.save()
+    event.related_events.set(related)
+    trigger = ConversionTrigger.objects.create(event=event)
+    transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
+    return event
+
+
+def event_validate(
+    *,
+    issuer,
+    kind: str,
+    effective_date: date,
+    voting_power_pct: Decimal | None = None,
+    related_events=(),
+) -> list[CorporateEvent]:
+    """The refusals `event_record` makes before writing; the related events it would link.
+
+    Reads only; the record form's preview asks it too.
+
+    Raises:
+        ValidationError: as `event_record`.
+    """
     if kind not in [k.value for k in EventKind]:
         raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
     refuse_future(effective_date, "effective_date", "a corporate event")
@@ -192,17 +262,4 @@ def event_record(
                     )
                 }
             )
-    event = CorporateEvent(
-        issuer=issuer,
-        kind=kind,
-        effective_date=effective_date,
-        voting_power_pct=voting_power_pct,
-        description=description,
-        recorded_by=recorded_by,
-    )
-    event.full_clean()
-    event.save()
-    event.related_events.set(related)
-    trigger = ConversionTrigger.objects.create(event=event)
-    transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
-    return event
+    return related

@@ -14,5 +14,8 @@ One module per page family; `offerings/urls.py` imports the views from them:
 - `offering_detail`: one offering's page and its unit allocation
 - `conversions`: the conversions list and price determination
 - `elections`: the Notice of Election for a note
+- `previews`: what recording an offering or event would convert, before it is recorded
+- `cash`: a conversion's cash in lieu (§7), and recording it paid
+- `what_if`: a hypothetical conversion at a price on a day; records nothing
 - `shared`: what several of them use (active statuses, the conversion rows)
 """

@@ -2,7 +2,8 @@
 
 `conversion_list` is the one query behind every table of conversions (the
 conversions page and an offering's page): notes, holders, series, offerings and
-events come in the same query and the §6.2 obligations in one more, so the query
+events come in the same query, the §6.2 obligations and the cash paid in lieu (§7) in two more,
+so the query
 count does not grow with the rows.
 """
 
@@ -17,4 +18,4 @@ ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
 def conversion_list():
     return Conversion.objects.select_related(
         "note__holder", "note__series__issuer", "offering", "event"
-    ).prefetch_related("obligations")
+    ).prefetch_related("obligations", "cash_payments")

@@ -148,7 +148,6 @@ def test_the_feed_is_authenticated_by_a_rotatable_secret(client, finance_user):
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     expected = {
         d.uid for d in deadline_list(as_of=today, states=["open", "missed"],
-                                     due_after=today - timedelta(days=90),
                                      due_before=today + timedelta(days=366))
     }
     assert expected and {str(e["UID"]).split("@")[0] for e in events} == expected
@@ -206,11 +205,53 @@ def test_a_proceeding_not_dismissed_within_sixty_days_is_missed():
 
     def window(as_of):
         (deadline,) = deadline_list(as_of=as_of, kinds=[Kind.DISMISSAL_WINDOW])
-        assert deadline.due_on == date(2006, 4, 29)  # day 60; an Event of Default from day 61
+        assert deadline.due_on == date(2006, 4, 30)  # day 60; an Event of Default from day 61
         return deadline.state
 
-    assert window(date(2006, 4, 29)) == "open"
-    assert window(date(2006, 4, 30)) == "missed"
+    assert window(date(2006, 4, 30)) == "open"
+    assert window(date(2006, 5, 1)) == "missed"
     default_event_record(note=note, kind="resolved", date=date(2006, 4, 20),
                          resolves=proceeding)
-    assert window(date(2006, 4, 30)) == "met"
+    assert window(date(2006, 5, 1)) == "met"
+
+
+def test_a_cure_paid_within_the_period_is_met_at_once_and_acceleration_is_due_at_once(note):
+    from notes.services.defaults import default_event_record
+
+    default_event_record(note=note, kind="payment_default_notice", date=date(2006, 9, 20),
+                         delivery_method="personal")
+    payment_record(note=note, paid_on=date(2006, 9, 25), amount=D("2945.21"),
+                   applies_to="interest")
+    (cure,) = deadline_list(as_of=date(2006, 9, 26), kinds=[Kind.CURE_PERIOD])
+    assert cure.state == "met"  # cured on the 25th, before the period ends on the 30th
+
+    other = NoteFactory(principal=D("100000.00"), issue_date=date(2006, 7, 20))
+    default_event_record(note=other, kind="payment_default_notice", date=date(2006, 9, 20),
+                         delivery_method="personal")
+    default_event_record(note=other, kind="acceleration", date=date(2006, 10, 6),
+                         delivery_method="mail")
+    # Mailed Friday 6 October 2006: Columbus Day on Monday, so deemed delivered Thursday 12th.
+    (accelerated,) = deadline_list(as_of=date(2006, 10, 12), kinds=[Kind.ACCELERATED])
+    assert (accelerated.note_id, accelerated.due_on, accelerated.clause) == (
+        other.pk, date(2006, 10, 12), "§3"
+    )
+    assert accelerated.state == "open"
+    (accelerated,) = deadline_list(as_of=date(2006, 10, 13), kinds=[Kind.ACCELERATED])
+    assert accelerated.state == "missed"
+
+
+def test_each_voluntary_window_is_its_own_deadline(django_capture_on_commit_callbacks):
+    series = SeriesFactory()
+    for n in range(3):
+        NoteFactory(series=series, principal=D("100000.00") + n, issue_date=date(2006, 7, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offering_record(issuer=series.issuer, kind="pipe",
+                                 closing_date=date(2007, 1, 10),
+                                 gross_proceeds=D("3000000.00"),
+                                 sales=[{"shares": 1_000_000, "price_per_share": D("3.00")}])
+    windows = deadline_list(as_of=date(2007, 2, 1), kinds=[Kind.VOLUNTARY_WINDOW])
+    assert len(windows) == 3 and len({w.uid for w in windows}) == 3
+    assert {w.due_on for w in windows} == {date(2007, 7, 10)}
+    notices = deadline_list(as_of=date(2007, 2, 1), kinds=[Kind.QUALIFIED_OFFERING_NOTICE])
+    assert {n.state for n in notices} == {"missed"}
+    assert all("no letter sent yet" in n.description for n in notices)

@@ -24,7 +24,7 @@ def test_anonymous_visitors_are_sent_to_login(client):
 def test_staff_home_lists_series_and_notes(client, auditor_user):
     note = NoteFactory(number="ATS06-001")
     client.force_login(auditor_user)
-    page = client.get("/")
+    page = client.get(reverse("register"))
     assert page.status_code == 200
     assert note.series.name.encode() in page.content
     assert b"ATS06-001" in page.content
@@ -100,8 +100,8 @@ def test_the_register_pages_its_notes(client, auditor_user, settings):
     client.force_login(auditor_user)
     original, views.NOTES_PER_PAGE = views.NOTES_PER_PAGE, 2
     try:
-        first = client.get("/").content.decode()
-        second = client.get("/?page=2").content.decode()
+        first = client.get(reverse("register")).content.decode()
+        second = client.get(reverse("register") + "?page=2").content.decode()
     finally:
         views.NOTES_PER_PAGE = original
     assert "Page 1 of 2 (3 notes)" in first
@@ -119,4 +119,4 @@ def test_rates_and_thresholds_read_as_people_write_them(client, auditor_user):
     client.force_login(auditor_user)
     page = client.get(reverse("series-detail", args=[note.series_id])).content.decode()
     assert "10% per annum" in page and "USD 3,000,000.00" in page
-    assert "10% (stated)" in client.get("/").content.decode()
+    assert "10% (stated)" in client.get(reverse("register")).content.decode()

@@ -2,7 +2,7 @@
 
 import importlib
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from unittest import mock
@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection, connections
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from notices.models import Notice, NoticeChunk, NoticeKind, NoticeRun, RunStatus
@@ -173,12 +174,18 @@ def test_the_daily_job_is_scheduled_and_resumes_what_was_left(committed, setting
     assert task.crontab.hour == "2"
     assert task.task == "notices.tasks.notices_daily_task" and task.enabled
     _convert_series(committed, 1)
+    today = timezone.localdate()
     with mock.patch.object(job, "notice_run_dispatch"):
-        stuck = job.notice_run_start(as_of=date(2007, 7, 21))
-    NoticeRun.objects.filter(pk=stuck.pk).update(created_at=stuck.created_at.replace(year=2020))
+        stuck = job.notice_run_start(as_of=today)
+        earlier = job.notice_run_start(as_of=date(2007, 7, 21))
+    for run in (stuck, earlier):
+        NoticeRun.objects.filter(pk=run.pk).update(created_at=run.created_at - timedelta(hours=1))
     with mock.patch.object(job, "notice_run_start") as start:
         notices_daily_task()
     start.assert_called_once()
+    # Today's run is finished; an earlier day's is closed, its letters left to today's.
     stuck.refresh_from_db()
     assert stuck.status == RunStatus.DONE
     assert NoticeChunk.objects.filter(run=stuck, done=True).count() == 1
+    earlier.refresh_from_db()
+    assert earlier.status == RunStatus.FAILED and "earlier day" in earlier.error

@@ -122,3 +122,12 @@ def test_holder_sees_what_a_converted_note_became(client, holder_user,
     page = client.get(f"/portal/notes/{note.pk}/").content.decode()
     assert "Converted into Common Stock on 2007-07-20" in page
     assert "114,020" in page and "275,068.49" in page and "2.412451" in page
+    assert "Cash in lieu paid</dt><dd>Not yet</dd>" in page
+    from offerings.models import Conversion
+    from offerings.services.cash import cash_in_lieu_payment_record
+
+    cash_in_lieu_payment_record(conversion=Conversion.objects.get(note=note),
+                                paid_on=date(2007, 7, 27), amount=Decimal("0.83"),
+                                method="check", reference="CHK 88")
+    page = client.get(f"/portal/notes/{note.pk}/").content.decode()
+    assert "USD 0.83 on 2007-07-27 (check by mail, CHK 88)" in page

@@ -70,9 +70,10 @@ def test_paid_on_the_cure_deadline_itself_cures():
 
 def test_involuntary_proceeding_commenced_1_march_not_dismissed_is_a_default_from_day_61():
     events = [DefaultEventFact(id=1, kind="involuntary_proceeding", date=date(2006, 3, 1))]
-    day_60 = date(2006, 4, 29)
-    day_61 = date(2006, 4, 30)
-    assert (day_61 - date(2006, 3, 1)).days + 1 == 61
+    # Days counted after the commencement, like every clock of the contract.
+    day_60 = date(2006, 4, 30)
+    day_61 = date(2006, 5, 1)
+    assert (day_61 - date(2006, 3, 1)).days == 61
     assert state(events, day_60).event_of_default_since is None
     s = state(events, day_61)
     assert s.event_of_default_since == day_61
@@ -189,7 +190,7 @@ def test_a_proceeding_dismissed_on_day_61_was_a_default_until_then():
         DefaultEventFact(id=1, kind="involuntary_proceeding", date=commenced),
         DefaultEventFact(id=2, kind="resolved", date=dismissed, resolves_id=1),
     ]
-    assert state(events, dismissed - timedelta(days=1)).event_of_default_since == date(2007, 4, 30)
+    assert state(events, dismissed - timedelta(days=1)).event_of_default_since == date(2007, 5, 1)
     assert state(events, dismissed).event_of_default_since is None
 
 
@@ -255,15 +256,16 @@ def test_a_proceeding_is_a_default_from_day_n_plus_1_unless_resolved_by_day_n(
         events.append(DefaultEventFact(id=2, kind="resolved", date=resolved_on, resolves_id=1))
     as_of = commenced + timedelta(days=as_of_after)
     s = default_state(events=events, as_of=as_of, dismissal_days=dismissal_days)
-    in_time = resolved_on is not None and resolved_after < dismissal_days
+    # Days counted after the commencement: resolved by C + N is in time; a default from C + N + 1.
+    in_time = resolved_on is not None and resolved_after <= dismissal_days
     expected = (
-        as_of_after >= dismissal_days
+        as_of_after > dismissal_days
         and not in_time
         and (resolved_on is None or as_of < resolved_on)
     )
     assert (s.event_of_default_since is not None) is expected
     if expected:
-        assert (s.event_of_default_since - commenced).days + 1 == dismissal_days + 1
+        assert (s.event_of_default_since - commenced).days == dismissal_days + 1
 
 
 @settings(max_examples=100, deadline=None)

@@ -89,8 +89,8 @@ def test_the_series_mail_days_are_used(note):
 def test_involuntary_proceeding_commenced_1_march_is_a_default_from_day_61():
     note = NoteFactory(issue_date=date(2006, 7, 20))
     record(note, "involuntary_proceeding", date(2007, 3, 1))
-    assert state(note, date(2007, 4, 29)).event_of_default_since is None
-    assert state(note, date(2007, 4, 30)).event_of_default_since == date(2007, 4, 30)
+    assert state(note, date(2007, 4, 30)).event_of_default_since is None
+    assert state(note, date(2007, 5, 1)).event_of_default_since == date(2007, 5, 1)
 
 
 def test_a_dismissal_within_60_days_prevents_the_default(note):
@@ -105,7 +105,7 @@ def test_acceleration_needs_an_event_of_default_on_its_date_and_cites_the_clause
         record(note, "acceleration", date(2007, 4, 29))
     message = exc.value.message_dict["kind"][0]
     assert "No Event of Default exists on 2007-04-29" in message
-    assert "§3" in message and "2007-04-30" in message
+    assert "§3" in message and "2007-05-01" in message
     assert not DefaultEvent.objects.filter(kind="acceleration").exists()
     note.refresh_from_db()
     assert note.status == NoteStatus.OUTSTANDING

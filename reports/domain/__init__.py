@@ -1,0 +1,1 @@
+"""The month-end journal's pure core: accounts and balanced entries (§11), no Django."""
