@@ -118,3 +118,32 @@ def test_a_5m_pipe_previewed_confirmed_converts_and_its_notices_follow(
     # The §6.2 notice is due within 10 days: the deadline calendar says so.
     page.goto(f"{live_server.url}/deadlines/?kind=conversion_notice")
     assert "Notice of automatic conversion (§6.2)" in page.inner_text("body")
+
+
+def test_download_the_months_journal_and_open_it(login, finance_user, note, live_server):
+    import csv
+    import io
+
+    from notes.services.payments import payment_record
+
+    payment_record(note=note, paid_on=date(2006, 8, 14), amount=D("821.92"),
+                   applies_to="interest")
+    page = login(finance_user.username)
+    page.goto(f"{live_server.url}/reports/?month=2006-08")
+    form = page.get_by_role("form", name="Download the accrual journal")
+    form.get_by_role("button", name="Download CSV").click()
+    page.wait_for_load_state()
+    # The export runs as a job; its page shows the progress, then the file.
+    link = page.get_by_role("link", name="Download the file")
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), encoding="utf-8") as opened:
+        rows = list(csv.DictReader(io.StringIO(opened.read())))
+    debit = sum(D(r["debit"] or "0") for r in rows)
+    credit = sum(D(r["credit"] or "0") for r in rows)
+    assert debit == credit > 0
+    # August 2006's interest: 250,000.00 × 0.1 × 31/365 = 2,123.29, and July's paid in cash.
+    expense = [r for r in rows if r["account"].lower().startswith("interest expense")]
+    assert sum(D(r["debit"]) for r in expense) == D("2123.29")
+    assert any(D(r["credit"] or "0") == D("821.92") for r in rows)
