@@ -320,6 +320,12 @@ class NoticeRun(models.Model):
     def progress(self) -> str:
         return f"{self.chunks_done}/{self.chunks_total}"
 
+    @property
+    def progress_pct(self) -> int:
+        if not self.chunks_total:
+            return 100 if self.status == RunStatus.DONE else 0
+        return int(100 * self.chunks_done / self.chunks_total)
+
 
 class NoticeChunk(models.Model):
     """Some of a run's due notices, as ``[kind, source id]`` pairs: one task, one transaction."""

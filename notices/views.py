@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -21,12 +22,18 @@ from django.views import View
 from core.form_writes import already_recorded_redirect, form_record_once, key_spent_on_form
 from core.idempotency import IdempotencyConflict
 from core.permissions import is_finance
-from core.views import StaffPageMixin, finance_required, service_errors_to_form
+from core.views import (
+    StaffPageMixin,
+    finance_required,
+    render_page_or_fragment,
+    service_errors_to_form,
+)
 from notes.models import Note
 from notices import selectors
 from notices.forms import DepositForm, NoticeFilterForm
-from notices.models import Notice
+from notices.models import Notice, NoticeRun, RunStatus
 from notices.services.delivery import notices_deposit
+from notices.services.job import notice_run_start
 from offerings.models import NoticeObligation
 
 NOTICES_PER_PAGE = 100
@@ -148,3 +155,32 @@ class NoticeDocumentView(StaffPageMixin, View):
             content_type="application/pdf",
             filename=f"notice-{notice.pk}-{notice.kind}.pdf",
         )
+
+
+class NoticeRunStartView(StaffPageMixin, View):
+    """Make the notices due now (Finance): the daily job's work, on demand, dated today."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request):
+        return redirect("notices:list")
+
+    def post(self, request):
+        finance_required(request)
+        run = notice_run_start(
+            as_of=timezone.localdate(), trigger="manual", requested_by=request.user
+        )
+        return redirect("notices:run", run.pk)
+
+
+class NoticeRunDetailView(StaffPageMixin, View):
+    """One notice run; its progress panel polls itself every 2 s until the run is finished."""
+
+    def get(self, request, pk: int):
+        run = get_object_or_404(NoticeRun.objects.select_related("requested_by"), pk=pk)
+        context = {
+            "run": run,
+            "polling": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "chunks": run.chunks.filter(Q(done=False) | Q(attempts__gt=1)).order_by("index"),
+        }
+        return render_page_or_fragment(request, "notices/run_detail.html", "progress", context)
