@@ -243,6 +243,13 @@ class NoteImportUploadForm(forms.Form):
                 "The file is not UTF-8 text (it has a byte that UTF-8 does not allow near "
                 f"byte {exc.start}). Save it as “CSV UTF-8” and upload it again."
             ) from exc
+        control = next((c for c in text if ord(c) < 32 and c not in "\t\r\n"), None)
+        if control is not None:
+            line = text[: text.index(control)].count("\n") + 1
+            raise ValidationError(
+                f"Line {line} holds a control character (code {ord(control)}) that is not text."
+                " Save the file again as “CSV UTF-8” and upload it again."
+            )
         self.rows = self._rows_parse(text)
         return upload
 

@@ -10,6 +10,7 @@ in `offerings.services` to say; the views show what they say on these forms.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -18,6 +19,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
+from notes.domain.position import LAST_POSITION_DAY
 from notes.models import Issuer, NoteSeries
 from offerings.domain.pricing import Sale
 from offerings.domain.qualification import EventKind, OfferingKind
@@ -333,6 +335,12 @@ class WhatIfForm(forms.Form):
         min_value=0, required=False, label="Shares outstanding before",
         help_text="Optional: to show the fully diluted share count.",
     )
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > LAST_POSITION_DAY - timedelta(days=366):
+            raise ValidationError(f"Give a day before {LAST_POSITION_DAY.year}.")
+        return day
 
     def clean_sales(self) -> list[Sale]:
         sales = []

@@ -182,14 +182,29 @@ def conversion_summary_table(*, currency: str) -> Table:
 # --- Writers ------------------------------------------------------------------------------
 
 
+# A spreadsheet reads text beginning with these as a formula: a holder named
+# "=HYPERLINK(…)" must arrive as that text, never run (CSV/formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(text: str) -> str:
+    """Text a spreadsheet shows as written: a leading formula character is quoted."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
+        return format(value, "f")  # a number, negative or not: never a formula
+    return _inert(str(value))
+
+
+def _cell(value):
+    """A value as an XLSX cell takes it: numbers and dates as they are, text made inert."""
+    return _inert(value) if isinstance(value, str) else value
 
 
 def csv_write(table: Table, out: BinaryIO) -> int:
@@ -221,12 +236,12 @@ def xlsx_write(table: Table, out: BinaryIO) -> int:
         sheet.column_dimensions[get_column_letter(i + 1)].width = max(12, min(40, len(h) + 4))
     count = 0
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([_cell(v) for v in row])
         count += 1
     for row in table.totals():
         cells = []
         for i, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=_cell(value))
             cell.font = bold
             if i in table.money_columns:
                 cell.number_format = MONEY_FORMAT

@@ -107,6 +107,9 @@ class ReportsForm(_CurrencyMixin):
 
     def clean(self):
         data = super().clean()
+        for name in ("as_of", "date_from", "date_to"):
+            if data.get(name) and not MIN_YEAR <= data[name].year <= MAX_YEAR:
+                self.add_error(name, f"Give a day between {MIN_YEAR} and {MAX_YEAR}.")
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The range ends before it starts.")
         return data
@@ -133,6 +136,12 @@ class NotesListForm(_CurrencyMixin):
     series = forms.ModelChoiceField(
         queryset=NoteSeries.objects.order_by("name"), required=False, empty_label="All series"
     )
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        if value and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise forms.ValidationError(f"Give a day between {MIN_YEAR} and {MAX_YEAR}.")
+        return value
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Outstanding or accelerated"), (NoteStatus.OUTSTANDING, "Outstanding"),

@@ -297,8 +297,10 @@ class ExportStartView(StaffPageMixin, View):
 
 def _export_for(request, pk: int) -> ReportExport:
     export = get_object_or_404(ReportExport.objects.select_related("requested_by"), pk=pk)
-    # A file with full tax IDs is its requester's alone (and Finance's: the requester is).
-    if export.full_tax_ids and export.requested_by_id != request.user.pk:
+    # A file with full tax IDs is its requester's alone, and only while they are Finance.
+    if export.full_tax_ids and (
+        export.requested_by_id != request.user.pk or not is_finance(request.user)
+    ):
         raise Http404("No such export.")
     return export
 

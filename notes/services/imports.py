@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -284,6 +284,10 @@ def notes_import(*, rows: list[dict]) -> NotesImported:
         NoteImportRefused: a row fails a check (see `note_import_check`); its
             `rows` carry each row's errors. Nothing is recorded.
     """
+    # One import at a time: a second confirm of the same rows (another tab, Back and
+    # upload again) waits for the first, then finds its notes and refuses the duplicates.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('notedesk.notes_import'))")
     checked = note_import_check(rows)
     if not checked:
         raise ValidationError("The file has no notes to record.")
