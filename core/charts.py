@@ -68,8 +68,9 @@ def line_chart(points: Sequence[tuple[date, Decimal]]) -> LineChart | None:
     def x(day: date) -> float:
         return round(LEFT + plot_w * (day - first).days / span, 1)
 
-    def y(amount: Decimal) -> float:
-        return round(TOP + plot_h * float(1 - max(amount, Decimal(0)) / ceiling), 1)
+    def y(amount: Decimal) -> Decimal:
+        # Exact to the tenth of a pixel: amounts stay Decimal, never a float.
+        return (TOP + plot_h * (1 - max(amount, Decimal(0)) / ceiling)).quantize(Decimal("0.1"))
 
     path = " ".join(
         f"{'M' if i == 0 else 'L'}{x(day)},{y(amount)}" for i, (day, amount) in enumerate(points)

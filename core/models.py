@@ -32,3 +32,46 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ChunkedRun(models.Model):
+    """A background run as of a day, split into chunks: one task and one transaction each.
+
+    The servicing cycle and the notice job are both such runs: more workers
+    finish sooner, a chunk lost with its worker is simply run again, and the
+    page polls the progress until the run is done.
+    """
+
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    trigger = models.CharField(max_length=20, default="manual")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def progress(self) -> str:
+        return f"{self.chunks_done}/{self.chunks_total}"
+
+    @property
+    def progress_pct(self) -> int:
+        if not self.chunks_total:
+            return 100 if self.status == RunStatus.DONE else 0
+        return int(100 * self.chunks_done / self.chunks_total)

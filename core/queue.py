@@ -9,7 +9,11 @@ task runs in the calling process, exactly as ``.delay`` would run it.
 
 from __future__ import annotations
 
+import logging
+
 from celery import current_app
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue(task_name: str, *args, **kwargs):
@@ -22,3 +26,23 @@ def enqueue(task_name: str, *args, **kwargs):
         # The apps' task modules are discovered on first use, not at start-up.
         current_app.loader.import_default_modules()
     return current_app.tasks[task_name].delay(*args, **kwargs)
+
+
+def chunks_enqueue(chunks, task_name: str, *, what: str) -> int:
+    """Send every chunk of a run not done yet to `task_name`, by index (in order when eager).
+
+    A chunk whose sending (or, in-process, whose work) fails is logged and left
+    for a re-dispatch; the others go on. Returns how many were sent.
+
+    Args:
+        chunks: the run's chunks (a queryset with `done` and `index`).
+        task_name: the registered task that processes one chunk by id.
+        what: how the log names a chunk ("servicing chunk").
+    """
+    pending = list(chunks.filter(done=False).order_by("index").values_list("pk", flat=True))
+    for chunk_id in pending:
+        try:
+            enqueue(task_name, chunk_id)
+        except Exception:
+            logger.exception("%s %s failed", what, chunk_id)
+    return len(pending)

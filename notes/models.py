@@ -24,6 +24,7 @@ from django.db import models
 from djmoney.models.fields import MoneyField
 
 from core.audit import audited
+from core.models import ChunkedRun, RunStatus  # noqa: F401 - RunStatus re-exported
 from notes.domain.daycount import DayCount
 from notes.domain.defaults import CLAUSES as DEFAULT_EVENT_CLAUSES
 from notes.domain.interest import effective_rate
@@ -413,14 +414,7 @@ class PaymentAllocation(models.Model):
         return f"{self.amount} to {self.period_start:%Y-%m}"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ServicingRun(models.Model):
+class ServicingRun(ChunkedRun):
     """One run of the servicing cycle as of a day, and what it did.
 
     The notes are split into chunks by id range; each chunk is one task and
@@ -428,24 +422,11 @@ class ServicingRun(models.Model):
     worker is simply run again.
     """
 
-    as_of = models.DateField()
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    trigger = models.CharField(max_length=20, default="manual")
-    chunks_total = models.PositiveIntegerField(default=0)
-    chunks_done = models.PositiveIntegerField(default=0)
     notes_count = models.PositiveIntegerField(default=0)
     statements_created = models.PositiveIntegerField(default=0)
     past_due_statements = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ChunkedRun.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(chunks_done__lte=models.F("chunks_total")),
@@ -455,16 +436,6 @@ class ServicingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Servicing run {self.pk} as of {self.as_of}"
-
-    @property
-    def progress(self) -> str:
-        return f"{self.chunks_done}/{self.chunks_total}"
-
-    @property
-    def progress_pct(self) -> int:
-        if not self.chunks_total:
-            return 100 if self.status == RunStatus.DONE else 0
-        return int(100 * self.chunks_done / self.chunks_total)
 
 
 class ServicingChunk(models.Model):

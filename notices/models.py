@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import models
 
 from core.audit import audited
+from core.models import ChunkedRun, RunStatus  # noqa: F401 - RunStatus re-exported
 from notes.models import append_only
 
 
@@ -272,14 +273,7 @@ class NoticeEmail(models.Model):
         return f"Courtesy copy of notice {self.notice_id} to {self.sent_to}"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class NoticeRun(models.Model):
+class NoticeRun(ChunkedRun):
     """One run of the notice job as of a day: what was due, in chunks, and what it made.
 
     The run lists every notice due and not yet made (purposes, not letters)
@@ -288,24 +282,10 @@ class NoticeRun(models.Model):
     over the workers and a chunk lost with its worker is simply run again.
     """
 
-    as_of = models.DateField()
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    trigger = models.CharField(max_length=20, default="manual")
-    chunks_total = models.PositiveIntegerField(default=0)
-    chunks_done = models.PositiveIntegerField(default=0)
     notices_planned = models.PositiveIntegerField(default=0)
     notices_created = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(ChunkedRun.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(chunks_done__lte=models.F("chunks_total")),
@@ -315,16 +295,6 @@ class NoticeRun(models.Model):
 
     def __str__(self) -> str:
         return f"Notice run {self.pk} as of {self.as_of}"
-
-    @property
-    def progress(self) -> str:
-        return f"{self.chunks_done}/{self.chunks_total}"
-
-    @property
-    def progress_pct(self) -> int:
-        if not self.chunks_total:
-            return 100 if self.status == RunStatus.DONE else 0
-        return int(100 * self.chunks_done / self.chunks_total)
 
 
 class NoticeChunk(models.Model):

@@ -21,7 +21,6 @@ today and re-dispatches the chunks of any earlier run left unfinished.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -33,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.queue import enqueue
+from core.queue import chunks_enqueue
 from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
     accrual_end,
@@ -53,8 +52,6 @@ from notes.models import (
     ServicingRun,
 )
 from notes.signals import servicing_run_finished
-
-logger = logging.getLogger(__name__)
 
 ONE_DAY = timedelta(days=1)
 
@@ -110,17 +107,11 @@ def servicing_run_dispatch(*, run_id: int) -> int:
     A chunk that fails is recorded on the run (status `failed`, with the
     error) and left for the daily cycle or a re-dispatch; the others go on.
     """
-    pending = list(
-        ServicingChunk.objects.filter(run_id=run_id, done=False)
-        .order_by("index")
-        .values_list("pk", flat=True)
+    return chunks_enqueue(
+        ServicingChunk.objects.filter(run_id=run_id),
+        "notes.tasks.servicing_chunk_task",
+        what=f"servicing run {run_id}: chunk",
     )
-    for chunk_id in pending:
-        try:
-            enqueue("notes.tasks.servicing_chunk_task", chunk_id)
-        except Exception:
-            logger.exception("servicing chunk %s of run %s failed", chunk_id, run_id)
-    return len(pending)
 
 
 def servicing_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> int:

@@ -25,7 +25,6 @@ left behind.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -35,7 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from core.queue import enqueue
+from core.queue import chunks_enqueue
 from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Note, NoteStatus
 from notices.models import Notice, NoticeChunk, NoticeKind, NoticeRun, RunStatus
 from notices.services.making import drafts_for, notices_store
@@ -46,8 +45,6 @@ from offerings.models import (
     Election,
     NoticeObligation,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def chunk_size() -> int:
@@ -180,17 +177,11 @@ def notice_run_start(*, as_of: date, trigger: str = "manual", requested_by=None)
 
 def notice_run_dispatch(*, run_id: int) -> int:
     """Send every chunk of a run that is not done to the workers (in order when eager)."""
-    pending = list(
-        NoticeChunk.objects.filter(run_id=run_id, done=False)
-        .order_by("index")
-        .values_list("pk", flat=True)
+    return chunks_enqueue(
+        NoticeChunk.objects.filter(run_id=run_id),
+        "notices.tasks.notice_chunk_task",
+        what=f"notice run {run_id}: chunk",
     )
-    for chunk_id in pending:
-        try:
-            enqueue("notices.tasks.notice_chunk_task", chunk_id)
-        except Exception:
-            logger.exception("notice chunk %s of run %s failed", chunk_id, run_id)
-    return len(pending)
 
 
 def notice_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> int:

@@ -49,9 +49,15 @@ def test_relative_links_resolve_inside_the_repository(document):
     assert not broken, f"{document.name}: links that do not resolve: {broken}"
 
 
-def test_the_readme_stands_on_its_own():
+def test_the_readme_and_docs_name_nothing_outside_the_repository():
+    for document in DOCUMENTS:
+        text = document.read_text()
+        # No path that climbs out of the checkout, and no file a clone does not have.
+        for climb in re.findall(r"(?:\.\./)+[\w.-]+", text):
+            target = (document.parent / climb).resolve()
+            assert target.is_relative_to(ROOT) and target.exists(), (document.name, climb)
+        for outside in ("SPEC.md", "API.md"):
+            assert outside not in text, document.name
     text = (ROOT / "README.md").read_text()
-    for outside in ("../shared", "SPEC.md", "API.md"):
-        assert outside not in text
     for document in ("docs/servicing-rules.md", "docs/api.md", "docs/operations.md"):
         assert f"({document})" in text
