@@ -42,6 +42,11 @@ class HolderForm(forms.Form):
         label="Tax ID",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    clear_tax_id = forms.BooleanField(
+        required=False,
+        label="Remove the tax ID on record",
+        help_text="For a tax ID recorded in error; the removal is kept in the audit trail.",
+    )
     user = PortalLoginField(
         queryset=None,
         required=False,
@@ -62,6 +67,23 @@ class HolderForm(forms.Form):
             )
         else:
             self.fields["tax_id"].help_text = "Stored encrypted and shown masked afterwards."
+        if holder is None or not holder.tax_id:
+            del self.fields["clear_tax_id"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_tax_id") and data.get("tax_id"):
+            self.add_error(
+                "tax_id",
+                "Either type a new tax ID or remove the one on record, not both.",
+            )
+        return data
+
+    def tax_id_change(self, keep):
+        """The tax ID to store: a new one, "" to remove it, or ``keep`` to leave it."""
+        if self.cleaned_data.get("clear_tax_id"):
+            return ""
+        return self.cleaned_data["tax_id"] or keep
 
 
 class AddressForm(forms.Form):

@@ -178,7 +178,7 @@ class HolderEditView(StaffPageMixin, View):
                 kind=data["kind"],
                 email=data["email"],
                 # Write-only: a blank field keeps the tax ID on record.
-                tax_id=data["tax_id"] or services.KEEP,
+                tax_id=form.tax_id_change(services.KEEP),
                 user=data["user"],
             )
         except ValidationError as exc:

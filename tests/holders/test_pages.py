@@ -234,6 +234,24 @@ def test_editing_keeps_the_tax_id_unless_a_new_one_is_typed(client, finance_user
     assert "Kind: Select a valid choice." in _summary(refused)
 
 
+def test_a_tax_id_recorded_in_error_can_be_removed_but_not_while_typing_a_new_one(
+    client, finance_user
+):
+    holder = HolderFactory(name="M. Keller", tax_id="123-45-6789")
+    client.force_login(finance_user)
+    url = reverse("holders:edit", args=[holder.pk])
+    data = {"name": "M. Keller", "kind": "person", "email": "", "tax_id": ""}
+    both = client.post(url, {**data, "tax_id": "987-65-4321", "clear_tax_id": "on"})
+    assert both.status_code == 200 and "not both" in _summary(both)
+    holder.refresh_from_db()
+    assert holder.tax_id == "123-45-6789"
+    assert client.post(url, {**data, "clear_tax_id": "on"}).status_code == 302
+    holder.refresh_from_db()
+    assert not holder.tax_id and not holder.tax_id_masked
+    # With none on record there is nothing to remove: the choice is not offered.
+    assert "clear_tax_id" not in _text(client.get(url))
+
+
 def test_holder_update_keeps_the_tax_id_by_default():
     holder = HolderFactory(tax_id="123-45-6789")
     holder_update(holder=holder, name="New Name", kind="entity", tax_id=KEEP)
