@@ -87,7 +87,9 @@ class PaymentReverseForm(OneTimeKeyMixin, forms.Form):
     )
 
 
-class ServicingRunStartForm(forms.Form):
+class ServicingRunStartForm(OneTimeKeyMixin, forms.Form):
+    """A run as of a day: one run per rendered form, however often it is submitted."""
+
     as_of = forms.DateField(widget=DATE_INPUT, label="As of")
 
     def __init__(self, *args, **kwargs):

@@ -521,9 +521,22 @@ class ServicingView(StaffPageMixin, ListView):
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(start_form=form))
-        run = servicing_cycle_start(
-            as_of=form.cleaned_data["as_of"], trigger="manual", requested_by=request.user
-        )
+        try:
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: servicing_cycle_start(
+                    as_of=form.cleaned_data["as_of"], trigger="manual", requested_by=request.user
+                ),
+                location=lambda run: reverse("servicing-run-detail", args=[run.pk]),
+            )
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="servicing run")
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(start_form=form))
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="servicing run")
+        run = outcome.value
         messages.success(request, f"Servicing run #{run.pk} as of {run.as_of} started.")
         return redirect("servicing-run-detail", pk=run.pk)
 

@@ -25,6 +25,10 @@ class NoticeFilterForm(forms.Form):
     )
 
 
+class NoticeRunStartForm(OneTimeKeyMixin, forms.Form):
+    """"Make the notices due now": one run per rendered page, however often it is clicked."""
+
+
 class DepositForm(OneTimeKeyMixin, forms.Form):
     """The letters of one print run and the day it went into the mail (§12)."""
 

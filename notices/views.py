@@ -30,7 +30,7 @@ from core.views import (
 )
 from notes.models import Note
 from notices import selectors
-from notices.forms import DepositForm, NoticeFilterForm
+from notices.forms import DepositForm, NoticeFilterForm, NoticeRunStartForm
 from notices.models import Notice, NoticeRun, RunStatus
 from notices.services.delivery import notices_deposit
 from notices.services.job import notice_run_start
@@ -62,6 +62,7 @@ def notices_page(request, *, deposit_form: DepositForm | None = None):
         "page": page,
         "query": query.urlencode(),
         "deposit_form": deposit_form if finance else None,
+        "run_form": NoticeRunStartForm() if finance else None,
         "can_write": finance,
         "today": today,
         "attention": selectors.obligations_with_state(as_of=today)
@@ -167,10 +168,26 @@ class NoticeRunStartView(StaffPageMixin, View):
 
     def post(self, request):
         finance_required(request)
-        run = notice_run_start(
-            as_of=timezone.localdate(), trigger="manual", requested_by=request.user
-        )
-        return redirect("notices:run", run.pk)
+        form = NoticeRunStartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.non_field_errors()))
+            return redirect("notices:list")
+        try:
+            outcome = form_record_once(
+                request,
+                form=form,
+                write=lambda: notice_run_start(
+                    as_of=timezone.localdate(), trigger="manual", requested_by=request.user
+                ),
+                location=lambda run: reverse("notices:run", args=[run.pk]),
+            )
+        except IdempotencyConflict:
+            messages.error(request, "This page was already used for another request; "
+                           "nothing was started. Try again from this page.")
+            return redirect("notices:list")
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="notice run")
+        return redirect("notices:run", outcome.value.pk)
 
 
 class NoticeRunDetailView(StaffPageMixin, View):

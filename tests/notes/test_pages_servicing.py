@@ -397,9 +397,14 @@ def test_finance_starts_a_run_and_sees_it_complete_with_counts(
     client.force_login(finance_user)
     page = client.get(reverse("servicing"))
     assert 'name="as_of"' in page.content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.content.decode()).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("servicing"), {"as_of": "2006-10-16"})
+        data = {"as_of": "2006-10-16", "idempotency_key": key}
+        response = client.post(reverse("servicing"), data)
+        # A double click: the same rendered form again starts nothing new.
+        again = client.post(reverse("servicing"), data)
     run = ServicingRun.objects.get()
+    assert again.url == reverse("servicing-run-detail", args=[run.pk])
     assert response.status_code == 302
     assert response.url == reverse("servicing-run-detail", args=[run.pk])
     assert (run.status, run.trigger, run.requested_by) == (RunStatus.DONE, "manual", finance_user)
@@ -420,7 +425,9 @@ def test_finance_starts_a_run_and_sees_it_complete_with_counts(
 def test_a_run_cannot_be_dated_after_today(client, finance_user):
     client.force_login(finance_user)
     tomorrow = timezone.localdate() + timedelta(days=1)
-    page = client.post(reverse("servicing"), {"as_of": tomorrow.isoformat()})
+    page = client.post(
+        reverse("servicing"), {"as_of": tomorrow.isoformat(), "idempotency_key": "k1"}
+    )
     assert page.status_code == 200
     assert "A run cannot be dated after today" in page.content.decode()
     assert not ServicingRun.objects.exists()
