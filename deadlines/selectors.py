@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -150,6 +150,15 @@ def deadline_list(
         Kind.DISMISSAL_WINDOW: _default_clocks,
         Kind.ACCELERATED: _default_clocks,
     }
+    wanted_states = set(states or STATES)
+    # Narrow what the producers read by what the states imply: a missed deadline
+    # was due before `as_of`, an open one on or after it (see `_state`).
+    producer_after, producer_before = due_after, due_before
+    if wanted_states == {"missed"}:
+        day_before = as_of - timedelta(days=1)
+        producer_before = min(due_before, day_before) if due_before else day_before
+    elif wanted_states == {"open"}:
+        producer_after = max(due_after, as_of) if due_after else as_of
     deadlines: list[Deadline] = []
     seen = set()
     for kind in wanted:
@@ -158,9 +167,11 @@ def deadline_list(
             continue
         seen.add(producer)
         deadlines.extend(
-            producer(as_of=as_of, series_id=series_id, due_after=due_after, due_before=due_before)
+            producer(
+                as_of=as_of, series_id=series_id, due_after=producer_after,
+                due_before=producer_before,
+            )
         )
-    wanted_states = set(states or STATES)
     return sorted(
         (
             d
@@ -368,7 +379,7 @@ def _cash_in_lieu(*, as_of, series_id, due_after, due_before) -> list[Deadline]:
 
 def _maturities(*, as_of, series_id, due_after, due_before) -> list[Deadline]:
     """The principal falls due: repaid or converted by the maturity date?"""
-    notes = Note.objects.select_related("holder")
+    notes = Note.objects.select_related("holder").defer("holder__tax_id")
     if series_id is not None:
         notes = notes.filter(series_id=series_id)
     if due_after is not None:
