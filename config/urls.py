@@ -22,7 +22,14 @@ from offerings.api import (
     NoteElectionCreate,
     OfferingViewSet,
 )
-from reports.api import AccrualJournalReport, InterestPaidReport, NotesOutstandingReport, OcfExport
+from reports.api import (
+    AccrualJournalReport,
+    ConversionSummary,
+    InterestPaidReport,
+    NotesOutstandingReport,
+    OcfExport,
+    PaymentsRegister,
+)
 from reports.views import DashboardView
 
 router = DefaultRouter()
@@ -59,6 +66,8 @@ api_v1 = [
         "reports/accrual-journal/", AccrualJournalReport.as_view(), name="report-accrual-journal"
     ),
     path("reports/interest-paid/", InterestPaidReport.as_view(), name="report-interest-paid"),
+    path("reports/payments/", PaymentsRegister.as_view(), name="report-payments"),
+    path("reports/conversions/", ConversionSummary.as_view(), name="report-conversions"),
     path("exports/ocf/", OcfExport.as_view(), name="export-ocf"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

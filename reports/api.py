@@ -105,6 +105,19 @@ class InterestPaidParams(_ReportParams):
     )
 
 
+class PaymentsRegisterParams(_ReportParams):
+    date_from = serializers.DateField(help_text="YYYY-MM-DD: the first value date counted.")
+    date_to = serializers.DateField(help_text="YYYY-MM-DD: the last value date counted.")
+
+    def validate(self, attrs):
+        for name in ("date_from", "date_to"):
+            if not MIN_YEAR <= attrs[name].year <= MAX_YEAR:
+                raise ValidationError({name: [f"Give a day between {MIN_YEAR} and {MAX_YEAR}."]})
+        if attrs["date_from"] > attrs["date_to"]:
+            raise ValidationError({"date_to": ["The range ends before it begins."]})
+        return attrs
+
+
 class OcfParams(serializers.Serializer):
     series = serializers.PrimaryKeyRelatedField(queryset=NoteSeries.objects.all())
 
@@ -199,6 +212,71 @@ class InterestPaidResponse(_Page):
     year = serializers.IntegerField()
     results = InterestPaidRowSerializer(many=True)
     totals = InterestPaidTotalsSerializer()
+
+
+class PaymentRowSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(help_text="The value date.")
+    kind = serializers.ChoiceField(
+        choices=["interest", "principal", "cash_in_lieu"],
+        help_text="What it paid: interest, principal, or cash in lieu of a fractional share (§7).",
+    )
+    method = serializers.CharField()
+    cash = serializers.BooleanField(
+        help_text="False for a Note Amount settled in Common Stock (method `conversion`)."
+    )
+    note = serializers.IntegerField(source="note_id")
+    note_number = serializers.CharField()
+    holder = serializers.CharField(source="holder_name")
+    amount = MoneyAmountField(help_text="Negative for a reversal.")
+    currency = serializers.CharField()
+    reference = serializers.CharField()
+    record = serializers.CharField(help_text="`payment:ID` or `cash_in_lieu:ID`.")
+    reverses = serializers.IntegerField(allow_null=True, help_text="The payment it reverses.")
+
+
+class PaymentsTotalsSerializer(serializers.Serializer):
+    interest = MoneyAmountField()
+    principal = MoneyAmountField()
+    cash_in_lieu = MoneyAmountField()
+    cash = MoneyAmountField(help_text="interest + principal + cash_in_lieu: cash paid out.")
+    converted = MoneyAmountField(help_text="Note Amounts settled in Common Stock, not cash.")
+
+
+class PaymentsRegisterResponse(_Page):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    results = PaymentRowSerializer(many=True)
+    totals = PaymentsTotalsSerializer()
+
+
+class ConversionSummaryRowSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="The offering or event that brought them about.")
+    source_kind = serializers.ChoiceField(choices=["offering", "event", "other"])
+    source_id = serializers.IntegerField(allow_null=True)
+    series = serializers.CharField(source="series_name")
+    currency = serializers.CharField()
+    conversions = serializers.IntegerField()
+    awaiting_price = serializers.IntegerField()
+    principal_converted = MoneyAmountField()
+    interest_converted = MoneyAmountField()
+    note_amount = MoneyAmountField()
+    shares = serializers.IntegerField()
+    cash_in_lieu = MoneyAmountField()
+    cash_in_lieu_paid = MoneyAmountField()
+    cash_in_lieu_unpaid = MoneyAmountField()
+
+
+class ConversionSummaryTotalsSerializer(serializers.Serializer):
+    conversions = serializers.IntegerField()
+    note_amount = MoneyAmountField()
+    shares = serializers.IntegerField()
+    cash_in_lieu = MoneyAmountField()
+    cash_in_lieu_unpaid = MoneyAmountField()
+
+
+class ConversionSummaryResponse(_Page):
+    results = ConversionSummaryRowSerializer(many=True)
+    totals = ConversionSummaryTotalsSerializer()
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -423,6 +501,78 @@ class InterestPaidReport(_ReportView):
                 "totals": InterestPaidTotalsSerializer(
                     {"interest_paid": total, "holders": len(rows)}
                 ).data,
+            }
+        )
+
+
+class PaymentsRegister(_ReportView):
+    """Every payment with a value date in a range: interest, principal, cash in lieu (§7)."""
+
+    params_class = PaymentsRegisterParams
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, required=True),
+            *_PAGING, _FORMAT,
+        ],
+        responses={200: PaymentsRegisterResponse, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        p = self.params(request)
+        fmt = self.file_format(request)
+        if fmt:
+            return self.file_response(
+                exports.payments_register_table(
+                    date_from=p["date_from"], date_to=p["date_to"], currency=p["currency"]
+                ),
+                fmt,
+            )
+        rows = selectors.payments_register(
+            date_from=p["date_from"], date_to=p["date_to"], currency=p["currency"]
+        )
+        body = self.page(request, rows, p)
+        return Response(
+            {
+                "date_from": p["date_from"],
+                "date_to": p["date_to"],
+                "currency": p["currency"],
+                **body,
+                "results": PaymentRowSerializer(body["results"], many=True).data,
+                "totals": PaymentsTotalsSerializer(selectors.payments_totals(rows)).data,
+            }
+        )
+
+
+class ConversionSummary(_ReportView):
+    """Conversions per offering or corporate event: Note Amounts, shares, cash in lieu (§5, §7)."""
+
+    params_class = _ReportParams
+
+    @extend_schema(
+        parameters=[*_PAGING, _FORMAT],
+        responses={200: ConversionSummaryResponse, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        p = self.params(request)
+        fmt = self.file_format(request)
+        if fmt:
+            return self.file_response(exports.conversion_summary_table(currency=p["currency"]), fmt)
+        rows = selectors.conversion_summary(currency=p["currency"])
+        body = self.page(request, rows, p)
+        totals = {
+            "conversions": sum(r.conversions for r in rows),
+            "note_amount": sum((r.note_amount for r in rows), selectors.ZERO),
+            "shares": sum(r.shares for r in rows),
+            "cash_in_lieu": sum((r.cash_in_lieu for r in rows), selectors.ZERO),
+            "cash_in_lieu_unpaid": sum((r.cash_in_lieu_unpaid for r in rows), selectors.ZERO),
+        }
+        return Response(
+            {
+                "currency": p["currency"],
+                **body,
+                "results": ConversionSummaryRowSerializer(body["results"], many=True).data,
+                "totals": ConversionSummaryTotalsSerializer(totals).data,
             }
         )
 

@@ -37,6 +37,8 @@ class Table:
     # Called once the rows are consumed (totals accumulate as the rows stream).
     totals: Callable[[], list[list[Any]]] = field(default=lambda: [])
     money_columns: frozenset[int] = frozenset()
+    # The holders whose rows the file holds, where their tax IDs may be in it.
+    holder_ids: list[int] = field(default_factory=list)
 
 
 def _money_columns(headers: list[str], names: Iterable[str]) -> frozenset[int]:
@@ -124,11 +126,8 @@ def interest_paid_table(*, year: int, currency: str, full_tax_ids: bool = False)
         ),
         totals=lambda: [["", f"Total ({len(data)} holders)", "", "", "", "", total]],
         money_columns=_money_columns(headers, ["interest_paid"]),
+        holder_ids=[r.holder_id for r in data],
     )
-
-
-def interest_paid_holder_ids(*, year: int, currency: str) -> list[int]:
-    return [r.holder_id for r in selectors.interest_paid_by_holder(year=year, currency=currency)]
 
 
 def payments_register_table(*, date_from: date, date_to: date, currency: str) -> Table:

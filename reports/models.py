@@ -9,6 +9,11 @@ are kept:
   with its progress, and downloaded through a staff-only view.
 - **TaxIdDisclosure** — every time Finance asks for holders' full tax IDs
   (Form 1099-INT needs them); append-only, with who, when and what.
+
+And one cache: **TotalsSnapshot** — the dashboard's totals as of a day,
+computed once per state of the ledger (`selectors.ledger_version`), so a
+100,000-note register is added up once, by a worker, with its progress shown,
+and not again until a money fact is recorded.
 """
 
 from __future__ import annotations
@@ -114,3 +119,45 @@ class TaxIdDisclosure(models.Model):
 
     def __str__(self) -> str:
         return f"Tax IDs shown to {self.user} at {self.disclosed_at:%Y-%m-%d %H:%M}"
+
+
+class TotalsSnapshot(models.Model):
+    """The dashboard's totals as of a day, for one state of the ledger.
+
+    ``ledger_version`` names the state of every table the positions are read
+    from (`selectors.ledger_version`); the money facts are append-only, so a
+    snapshot of the same version holds the same figures. A snapshot whose
+    ledger moved while it was computed is marked ``superseded`` and never shown.
+    """
+
+    as_of = models.DateField()
+    currency = models.CharField(max_length=3)
+    ledger_version = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10,
+        choices=[*ExportStatus.choices, ("superseded", "Superseded")],
+        default=ExportStatus.QUEUED,
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    totals = models.JSONField(default=dict, help_text="Figures as strings (exact decimals).")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "currency", "ledger_version"], name="totals_snapshot_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Totals as of {self.as_of} ({self.currency}) #{self.pk}"
+
+    @property
+    def progress_pct(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status == ExportStatus.DONE else 0
+        return min(100, int(100 * self.progress_done / self.progress_total))

@@ -98,7 +98,7 @@ def _notes_facts_chunks(
     """The notes' domain facts, CHUNK notes at a time, in id order (three queries a chunk)."""
     rates: dict[int, Decimal] = {}
     last_id = 0
-    base = notes.select_related("series", "holder").order_by("pk")
+    base = notes.select_related("series", "holder").defer("holder__tax_id").order_by("pk")
     while True:
         chunk = list(base.filter(pk__gt=last_id)[:CHUNK])
         if not chunk:
@@ -285,6 +285,75 @@ def notes_outstanding_report(
         if keep_rows:
             report.rows.append(row)
     return report
+
+
+# --- The ledger's state, for the stored totals ---------------------------------------------
+
+# What the positions are read from: the highest id of each append-only money table,
+# and of the audit events of the rows that can change (a note's status and end, a
+# series' terms). Any write to any of them gives a new version.
+_LEDGER_TABLES = (
+    ("notes_intereststatement", "id"),
+    ("notes_payment", "id"),
+    ("notes_paymentallocation", "id"),
+    ("notes_defaultevent", "id"),
+    ("offerings_conversion", "id"),
+    ("offerings_cashinlieupayment", "id"),
+    ("notes_noteevent", "pgh_id"),
+    ("notes_noteseriesevent", "pgh_id"),
+)
+
+
+def ledger_version() -> str:
+    """The state of the ledger, as one string: equal strings, equal positions (one query)."""
+    from django.db import connection
+
+    parts = ", ".join(
+        f"COALESCE((SELECT max({column}) FROM {table}), 0)"  # noqa: S608 - constant names
+        for table, column in _LEDGER_TABLES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")  # noqa: S608 - constant table names
+        return ":".join(str(v) for v in cursor.fetchone())
+
+
+def totals_to_json(report: OutstandingReport) -> dict:
+    """The report's totals (overall and by series) as JSON, exact decimals as strings."""
+
+    def one(t: OutstandingTotals) -> dict:
+        return {
+            "notes": t.notes,
+            "past_due_notes": t.past_due_notes,
+            **{
+                k: str(getattr(t, k))
+                for k in ("outstanding_principal", "accrued_unpaid_interest",
+                          "past_due_interest", "interest_due_this_month")
+            },
+        }
+
+    return {
+        "totals": one(report.totals),
+        "by_series": [
+            {"id": sid, "name": report.series_names[sid], "totals": one(t)}
+            for sid, t in report.by_series.items()
+        ],
+    }
+
+
+def totals_from_json(data: dict) -> tuple[OutstandingTotals, list[dict]]:
+    def one(d: dict) -> OutstandingTotals:
+        return OutstandingTotals(
+            notes=d["notes"],
+            past_due_notes=d["past_due_notes"],
+            outstanding_principal=Decimal(d["outstanding_principal"]),
+            accrued_unpaid_interest=Decimal(d["accrued_unpaid_interest"]),
+            past_due_interest=Decimal(d["past_due_interest"]),
+            interest_due_this_month=Decimal(d["interest_due_this_month"]),
+        )
+
+    return one(data["totals"]), [
+        {"id": s["id"], "name": s["name"], "totals": one(s["totals"])} for s in data["by_series"]
+    ]
 
 
 # --- The month's interest accrual and its journal (§2, §11) ------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -14,7 +14,13 @@ from django.utils import timezone
 from core.queue import enqueue
 from notes.models import Note
 from reports import exports, selectors
-from reports.models import ExportStatus, ReportExport, ReportKind, TaxIdDisclosure
+from reports.models import (
+    ExportStatus,
+    ReportExport,
+    ReportKind,
+    TaxIdDisclosure,
+    TotalsSnapshot,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +130,7 @@ def report_export_process(*, export_id: int) -> ReportExport:
             if export.full_tax_ids:
                 tax_id_disclosure_record(
                     user=export.requested_by, report=export.kind, params=export.params,
-                    holder_ids=exports.interest_paid_holder_ids(
-                        year=int(export.params["year"]),
-                        currency=export.params.get("currency", selectors.DEFAULT_CURRENCY),
-                    ),
+                    holder_ids=table.holder_ids,
                     channel="export",
                 )
     except Exception as exc:  # recorded for the user; the worker moves on
@@ -137,3 +140,80 @@ def report_export_process(*, export_id: int) -> ReportExport:
         )
         export.refresh_from_db()
     return export
+
+
+# --- The dashboard's stored totals ---------------------------------------------------------
+
+SUPERSEDED = "superseded"
+SNAPSHOT_STALE_AFTER = timedelta(minutes=15)
+
+
+def totals_snapshot_for(*, as_of: date, currency: str, inline_limit: int) -> TotalsSnapshot:
+    """The totals as of a day for the ledger as it stands: stored, computing, or computed now.
+
+    A register of at most ``inline_limit`` notes is added up in the request;
+    a larger one by a worker (``reports.tasks.totals_snapshot_task``), while
+    the page shows its progress. Asking again for the same day and ledger
+    gets the same snapshot: the work is done once, however many ask.
+    """
+    version = selectors.ledger_version()
+    snapshot, created = TotalsSnapshot.objects.get_or_create(
+        as_of=as_of, currency=currency, ledger_version=version,
+    )
+    if created:
+        total = selectors.notes_outstanding_queryset(as_of=as_of, currency=currency).count()
+        TotalsSnapshot.objects.filter(pk=snapshot.pk).update(progress_total=total)
+        snapshot.progress_total = total
+        if total <= inline_limit:
+            return totals_snapshot_process(snapshot_id=snapshot.pk)
+        transaction.on_commit(
+            lambda: enqueue("reports.tasks.totals_snapshot_task", snapshot.pk)
+        )
+    elif snapshot.status == ExportStatus.FAILED or (
+        snapshot.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+        and snapshot.created_at < timezone.now() - SNAPSHOT_STALE_AFTER
+    ):
+        # Asked again after a failure, or after its worker was lost: try again.
+        TotalsSnapshot.objects.filter(pk=snapshot.pk, status=snapshot.status).update(
+            status=ExportStatus.QUEUED, progress_done=0, error="", created_at=timezone.now()
+        )
+        transaction.on_commit(
+            lambda: enqueue("reports.tasks.totals_snapshot_task", snapshot.pk)
+        )
+        snapshot.refresh_from_db()
+    return snapshot
+
+
+def totals_snapshot_process(*, snapshot_id: int) -> TotalsSnapshot:
+    """Add up the notes outstanding for a snapshot, once; superseded if the ledger moved."""
+    with transaction.atomic():
+        snapshot = TotalsSnapshot.objects.select_for_update().get(pk=snapshot_id)
+        if snapshot.status != ExportStatus.QUEUED:
+            return snapshot
+        snapshot.status = ExportStatus.RUNNING
+        snapshot.save(update_fields=["status"])
+
+    def progress(done: int) -> None:
+        TotalsSnapshot.objects.filter(pk=snapshot_id).update(
+            progress_done=F("progress_done") + done
+        )
+
+    try:
+        report = selectors.notes_outstanding_report(
+            as_of=snapshot.as_of, currency=snapshot.currency, keep_rows=False,
+            progress=progress,
+        )
+        moved = selectors.ledger_version() != snapshot.ledger_version
+        TotalsSnapshot.objects.filter(pk=snapshot_id).update(
+            status=SUPERSEDED if moved else ExportStatus.DONE,
+            totals=selectors.totals_to_json(report),
+            progress_done=report.totals.notes,
+            progress_total=report.totals.notes,
+            finished_at=timezone.now(),
+        )
+    except Exception as exc:  # recorded on the snapshot; asking again retries
+        logger.exception("totals snapshot %s failed", snapshot_id)
+        TotalsSnapshot.objects.filter(pk=snapshot_id).update(
+            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+    return TotalsSnapshot.objects.get(pk=snapshot_id)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reports.services import report_export_process
+from reports.services import report_export_process, totals_snapshot_process
 
 
 @shared_task(acks_late=True)
 def report_export_task(export_id: int) -> str:
     return report_export_process(export_id=export_id).status
+
+
+@shared_task(acks_late=True)
+def totals_snapshot_task(snapshot_id: int) -> str:
+    return totals_snapshot_process(snapshot_id=snapshot_id).status

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from core.permissions import is_finance
-from core.views import StaffPageMixin, render_page_or_fragment
+from core.views import StaffPageMixin, htmx_fragment_wanted, render_page_or_fragment
 from deadlines.selectors import Kind as DeadlineKind
 from deadlines.selectors import deadline_list
 from notes.models import NoteSeries
@@ -30,7 +31,11 @@ from reports import selectors
 from reports.domain.journal import journal_totals
 from reports.forms import AsOfForm, ExportRequestForm, NotesListForm, ReportsForm
 from reports.models import ExportStatus, ReportExport, ReportKind
-from reports.services import report_export_request, tax_id_disclosure_record
+from reports.services import (
+    report_export_request,
+    tax_id_disclosure_record,
+    totals_snapshot_for,
+)
 
 NOTES_PER_PAGE = 100
 ROWS_ON_PAGE = 200  # a report's rows shown on the page; the file has them all
@@ -52,19 +57,16 @@ class DashboardView(StaffPageMixin, View):
         currency = request.GET.get("currency") or selectors.DEFAULT_CURRENCY
         if currency not in selectors.currencies_in_use():
             currency = selectors.DEFAULT_CURRENCY
-        report = selectors.notes_outstanding_report(
-            as_of=as_of, currency=currency, keep_rows=False
-        )
         iso = as_of.isoformat()
-        by_series = [
-            {
-                "id": sid,
-                "name": report.series_names[sid],
-                "totals": totals,
-                "links": _figure_links(iso, currency, sid),
-            }
-            for sid, totals in sorted(report.by_series.items(), key=lambda kv: kv[1].notes * -1)
-        ]
+        snapshot = totals_snapshot_for(
+            as_of=as_of, currency=currency, inline_limit=settings.DASHBOARD_INLINE_NOTES
+        )
+        money = _snapshot_context(snapshot, iso, currency)
+        if htmx_fragment_wanted(request):
+            return render_page_or_fragment(
+                request, "reports/dashboard.html", "money",
+                {"as_of": as_of, "currency": currency, "today": timezone.localdate(), **money},
+            )
         windows = deadline_list(
             as_of=as_of, kinds=[DeadlineKind.VOLUNTARY_WINDOW], states=["open"],
             due_after=as_of,
@@ -88,9 +90,7 @@ class DashboardView(StaffPageMixin, View):
             "today": timezone.localdate(),
             "currency": currency,
             "currencies": selectors.currencies_in_use(),
-            "totals": report.totals,
-            "links": _figure_links(iso, currency, None),
-            "by_series": by_series,
+            **money,
             "open_windows": sorted(open_windows.values(), key=lambda w: w["closes"]),
             "upcoming": upcoming[:50],
             "upcoming_count": len(upcoming),
@@ -104,6 +104,19 @@ class DashboardView(StaffPageMixin, View):
             "cash_unpaid": selectors.cash_in_lieu_unpaid()[:20],
         }
         return TemplateResponse(request, "reports/dashboard.html", context)
+
+
+def _snapshot_context(snapshot, iso: str, currency: str) -> dict:
+    """The money panel: the stored totals once done; else the progress, polled by the page."""
+    context = {"snapshot": snapshot, "links": _figure_links(iso, currency, None)}
+    if snapshot.status != ExportStatus.DONE:
+        return {**context, "totals": None, "by_series": []}
+    totals, series = selectors.totals_from_json(snapshot.totals)
+    by_series = [
+        {**s, "links": _figure_links(iso, currency, s["id"])}
+        for s in sorted(series, key=lambda s: (-s["totals"].notes, s["name"]))
+    ]
+    return {**context, "totals": totals, "by_series": by_series}
 
 
 def _figure_links(as_of: str, currency: str, series_id: int | None) -> dict[str, str]:
@@ -151,9 +164,23 @@ class NotesReportView(StaffPageMixin, View):
 
 
 class ReportsView(StaffPageMixin, View):
-    """The month-end package: each report on screen with its totals, and its downloads."""
+    """The month-end package: each report on screen with its totals, and its downloads.
+
+    Tax IDs are masked. Finance may ask to see them in full with a POST (a
+    showing is an act, recorded in the audit trail); a GET never shows them.
+    """
 
     def get(self, request):
+        return self._render(request, full=False)
+
+    def post(self, request):
+        if request.POST.get("tax_id") != "full":
+            return redirect(f"{request.path}?{request.GET.urlencode()}")
+        if not is_finance(request.user):
+            raise PermissionDenied("Only Finance may see full tax IDs; Auditors see them masked.")
+        return self._render(request, full=True)
+
+    def _render(self, request, *, full: bool):
         form = ReportsForm(request.GET or None)
         v = form.values()
         year, month = v["month"]
@@ -182,9 +209,6 @@ class ReportsView(StaffPageMixin, View):
         outstanding = selectors.notes_outstanding_report(
             as_of=v["as_of"], currency=v["currency"], keep_rows=False
         )
-        full = request.GET.get("tax_id") == "full"
-        if full and not is_finance(request.user):
-            raise PermissionDenied("Only Finance may see full tax IDs; Auditors see them masked.")
         interest_paid = selectors.interest_paid_by_holder(
             year=v["year"], currency=v["currency"], full_tax_ids=full
         )

@@ -120,6 +120,9 @@ MEDIA_URL = "media/"
 # credited shares × par, paid-in capital the rest. An assumption until the issuer's
 # charter says otherwise; set it per deployment.
 REPORTS_COMMON_STOCK_PAR_VALUE = env.str("REPORTS_COMMON_STOCK_PAR_VALUE", default="0.001")
+# The dashboard adds up a register of at most this many notes in the request; a larger
+# one in a worker while the page shows its progress (the totals are stored per ledger state).
+DASHBOARD_INLINE_NOTES = env.int("DASHBOARD_INLINE_NOTES", default=20000)
 
 # Money: every amount carries its currency; USD unless a series says otherwise.
 DEFAULT_CURRENCY = "USD"

@@ -353,14 +353,24 @@ def test_the_reports_page_shows_each_report_with_totals(demo, client, finance_us
     html = page.content.decode()
     assert "balanced" in html and "Download CSV" in html and "Download XLSX" in html
     assert "***" in html  # masked
-    full = client.get(reverse("reports:reports"), {"year": "2007", "tax_id": "full"})
-    assert "***-**-" not in full.content.decode()
-    assert TaxIdDisclosure.objects.filter(channel="page").count() == 1
+    # A GET never shows them in full, and records nothing.
+    asked = client.get(reverse("reports:reports"), {"year": "2007", "tax_id": "full"})
+    assert "***-**-" in asked.content.decode()
+    assert not TaxIdDisclosure.objects.exists()
+    full = client.post(
+        reverse("reports:reports") + "?year=2007", {"tax_id": "full"}
+    )
+    html = full.content.decode()
+    assert "***-**-" not in html and "shown in full" in html
+    disclosure = TaxIdDisclosure.objects.get(channel="page")
+    assert disclosure.holder_ids == sorted(r.holder_id for r in full.context["interest_paid"])
+    assert disclosure.holder_ids  # the demo paid interest in 2007
 
 
 def test_an_auditor_cannot_ask_for_full_tax_ids_on_the_page(demo, client, auditor_user):
     client.force_login(auditor_user)
-    assert client.get(reverse("reports:reports"), {"tax_id": "full"}).status_code == 403
+    assert client.post(reverse("reports:reports"), {"tax_id": "full"}).status_code == 403
+    assert not TaxIdDisclosure.objects.exists()
     assert "show them in full" not in client.get(reverse("reports:reports")).content.decode()
 
 
@@ -460,6 +470,14 @@ def test_full_tax_id_exports_are_finance_only_recorded_and_private(
         client.get(reverse("reports:export-download", args=[export.pk])).streaming_content
     ).decode("utf-8-sig")
     assert "***" not in content
+    # The disclosure names exactly the holders whose rows the file holds.
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(content)))
+    in_file = sorted(int(r["holder_id"]) for r in rows if r["holder_id"])
+    disclosure = TaxIdDisclosure.objects.get(channel="export")
+    assert in_file and disclosure.holder_ids == in_file
     client.force_login(auditor_user)
     assert client.get(reverse("reports:export-download", args=[export.pk])).status_code == 404
 
