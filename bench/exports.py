@@ -17,6 +17,8 @@ servicing run, whose letters would take the set-up's time). The reports
 derive every figure from those facts, statements or not. Then, timed:
 
 - ``notes_outstanding_report`` as of the month's last day (every position);
+- the dashboard's totals as of that day, first added up and stored, then read
+  back (``totals_snapshot_for``);
 - the month's accrual journal written as CSV, and as XLSX, by the export job
   (``report_export_process``), with the rows and the debit/credit totals.
 """
@@ -139,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
               f" ({totals.notes / seconds:,.0f} notes/s); principal"
               f" {totals.outstanding_principal:,.2f}, accrued unpaid"
               f" {totals.accrued_unpaid_interest:,.2f}, past due {totals.past_due_interest:,.2f}")
+
+        from reports.services import totals_snapshot_for
+
+        for label in ("first view (added up)", "next view (stored)"):
+            t = time.perf_counter()
+            snapshot = totals_snapshot_for(as_of=last, currency="USD", inline_limit=10**9)
+            print(f"dashboard totals, {label}: {snapshot.status} in"
+                  f" {time.perf_counter() - t:.3f} s")
 
         user = get_user_model().objects.create_user("bench")
         for file_format in ("csv", "xlsx"):
