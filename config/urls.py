@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from config.health import healthz, readyz
 from config.views import FaviconView
 from deadlines.api import DeadlineList
 from holders.api import HolderAddressListCreate, HolderViewSet
@@ -61,11 +62,15 @@ api_v1 = [
     path("reports/interest-paid/", InterestPaidReport.as_view(), name="report-interest-paid"),
     path("exports/ocf/", OcfExport.as_view(), name="export-ocf"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 urlpatterns = [
+    # Probes: no login, no redirect (config/health.py).
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
+    path("operations/", include("core.urls")),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -22,3 +22,10 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Upgrade any http: subresource a stored link might still name.
+CONTENT_SECURITY_POLICY = {  # noqa: F405
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],  # noqa: F405
+        "upgrade-insecure-requests": True,
+    }
+}
