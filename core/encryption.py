@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pgtrigger
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.core.signals import setting_changed
 from django.db import connection, transaction
@@ -82,6 +82,7 @@ def encrypted_values_rotate(*, dry_run: bool = False, batch: int = 500) -> list[
         table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
         count = RotationCount(column=f"{table}.{column}")
         newest = Fernet(field.keys[0])
+        every = MultiFernet([Fernet(key) for key in field.keys])
         qn = connection.ops.quote_name
         last = None
         while True:
@@ -109,7 +110,7 @@ def encrypted_values_rotate(*, dry_run: bool = False, batch: int = 500) -> list[
                     except InvalidToken:
                         pass
                     try:
-                        rotated = field.f.rotate(token.encode()).decode()
+                        rotated = every.rotate(token.encode()).decode()
                     except InvalidToken:
                         count.unreadable += 1
                         continue
