@@ -120,15 +120,24 @@ def test_production_settings_turn_hsts_on():
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
-        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']]))"
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES'], s.SECURE_REDIRECT_EXEMPT]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], env=env,
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    hsts, ssl_redirect, directives = json.loads(result.stdout.strip().splitlines()[-1])
+    hsts, ssl_redirect, directives, exempt = json.loads(result.stdout.strip().splitlines()[-1])
     assert hsts > 0
     assert ssl_redirect is True
     assert directives["upgrade-insecure-requests"] is True
     assert directives["script-src"] == ["'self'"]
+    assert exempt == ["^healthz$", "^readyz$"]
+
+
+def test_probes_answer_over_plain_http_when_https_is_enforced(client):
+    exempt = [r"^healthz$", r"^readyz$"]  # production's SECURE_REDIRECT_EXEMPT, above
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=exempt):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/login/").status_code == 301  # everything else goes to HTTPS
