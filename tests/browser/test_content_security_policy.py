@@ -104,3 +104,33 @@ def test_django_admin_logs_no_violation(login, watched, admin_user, note, live_s
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         assert page.violations() == [], path
+
+
+def test_finance_resolves_a_failed_job_from_the_menu(login, watched, finance_user, live_server):
+    from core.dead_letters import dead_letter_record
+    from core.models import DeadLetterResolution
+
+    dead_letter_record(
+        task_id="6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f", task_name="notices.tasks.notice_chunk_task",
+        args=[17], kwargs={}, exception=OSError("cannot load library 'pango'"),
+        traceback="Traceback (most recent call last):\nOSError", retries=5,
+    )
+    page = watched
+    login("fiona")
+    page.get_by_role("link", name="Failed jobs").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Open (1)").is_visible()
+    page.locator("table.grid a").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_text("OSError: cannot load library 'pango'").is_visible()
+    page.get_by_label("What was done").fill("Installed Pango; the next daily job made the letters.")
+    page.get_by_role("button", name="Mark resolved").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Resolution recorded for failed job").is_visible()
+    assert page.get_by_text("Installed Pango; the next daily job made the letters.").is_visible()
+    assert DeadLetterResolution.objects.count() == 1
+    page.get_by_role("link", name="Failed jobs").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Open (0)").is_visible()
+    assert page.get_by_text("No failed job is waiting for anyone.").is_visible()
+    assert page.violations() == []
