@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 
-.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion compose-check
+.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion compose-check \
+	backup restore
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +52,22 @@ bench-conversion: install
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q
+
+# A logical backup of DATABASE_URL in the custom format (docs/operations.md, "Backups"):
+#   make backup                       -> backups/notedesk-YYYY-MM-DDTHHMMSSZ.dump
+#   make restore BACKUP=backups/x.dump RESTORE_DATABASE_URL=postgres://.../notedesk_restored
+# Use the pg_dump/pg_restore of the server's major version. Back up MEDIA_ROOT as well.
+BACKUP_DIR ?= backups
+backup:
+	@test -n "$(DATABASE_URL)" || { echo "Set DATABASE_URL to the database to back up." >&2; exit 1; }
+	mkdir -p $(BACKUP_DIR)
+	pg_dump --format=custom --no-owner \
+		--file=$(BACKUP_DIR)/notedesk-$$(date -u +%Y-%m-%dT%H%M%SZ).dump "$(DATABASE_URL)"
+	@ls -l $(BACKUP_DIR) | tail -1
+
+# Restores into an EMPTY database (create it first); stop web, worker and beat before.
+restore:
+	@test -n "$(BACKUP)" || { echo "Set BACKUP to the .dump file to restore." >&2; exit 1; }
+	@test -n "$(RESTORE_DATABASE_URL)" || { echo "Set RESTORE_DATABASE_URL to an empty database." >&2; exit 1; }
+	pg_restore --no-owner --exit-on-error --jobs=4 --dbname="$(RESTORE_DATABASE_URL)" "$(BACKUP)"
+	DATABASE_URL="$(RESTORE_DATABASE_URL)" $(PY) manage.py migrate --noinput

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.models import DeadLetter, DeadLetterResolution
+
 
 class AuditLinkMixin:
     """A read-only link from a record to its audit trail (pghistory events)."""
@@ -26,3 +28,31 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DeadLetterResolutionInline(admin.TabularInline):
+    model = DeadLetterResolution
+    extra = 0
+    can_delete = False
+    fields = ("resolved_at", "resolved_by", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # resolutions are recorded on the Failed jobs page, by Finance
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "failed_at", "task_name", "task_id", "exception", "resolved")
+    list_filter = ("task_name",)
+    search_fields = ("task_id", "task_name", "exception", "request_id")
+    date_hierarchy = "failed_at"
+    readonly_fields = (
+        "task_id", "task_name", "args", "kwargs", "exception", "traceback", "retries",
+        "request_id", "failed_at",
+    )
+    inlines = [DeadLetterResolutionInline]
+
+    @admin.display(boolean=True, description="Resolved")
+    def resolved(self, obj):
+        return obj.resolutions.exists()

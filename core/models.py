@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
@@ -75,3 +76,55 @@ class ChunkedRun(models.Model):
         if not self.chunks_total:
             return 100 if self.status == RunStatus.DONE else 0
         return int(100 * self.chunks_done / self.chunks_total)
+
+
+class DeadLetter(models.Model):
+    """A background task that failed its last try: what it was, what it was given, why.
+
+    Written once per task id, by the `task_failure` signal (`core.tasks_signals`),
+    after the task's retries (if it has any) are spent. Never changed: staff
+    append a `DeadLetterResolution` saying what they did about it.
+    """
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=255)
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    exception = models.TextField(help_text="The exception's type and message.")
+    traceback = models.TextField(blank=True)
+    retries = models.PositiveSmallIntegerField(default=0, help_text="Retries before it gave up.")
+    request_id = models.CharField(max_length=128, blank=True)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        triggers = [
+            pgtrigger.Protect(name="dead_letter_unchanged", operation=pgtrigger.Update),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"
+
+
+class DeadLetterResolution(models.Model):
+    """What Finance did about a failed task. Appended, never edited; the latest one counts."""
+
+    dead_letter = models.ForeignKey(
+        DeadLetter, on_delete=models.PROTECT, related_name="resolutions"
+    )
+    note = models.TextField()
+    resolved_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["resolved_at", "id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="resolution_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Resolution of {self.dead_letter_id} by {self.resolved_by_id}"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.logcontext import log_context_bind
 from core.queue import enqueue
 from notes.models import Note
 from reports import exports, selectors
@@ -97,6 +98,7 @@ def report_export_process(*, export_id: int) -> ReportExport:
     Runs once: an export already done (a redelivered task) is left as it is. A
     failure is recorded on the export, not retried: the user asks again.
     """
+    log_context_bind(report_export_id=export_id)
     with transaction.atomic():
         export = ReportExport.objects.select_for_update().get(pk=export_id)
         if export.status != ExportStatus.QUEUED:

@@ -7,7 +7,8 @@ from celery import shared_task
 from reports.services import report_export_process, totals_snapshot_process
 
 
-@shared_task(acks_late=True)
+# An export is written once (a redelivered task finds it no longer queued).
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=900, time_limit=960)
 def report_export_task(export_id: int) -> str:
     return report_export_process(export_id=export_id).status
 

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.logcontext import log_context_bind
 from core.queue import chunks_enqueue
 from notes.domain.daycount import DayCount, year_fraction
 from notes.domain.interest import (
@@ -128,6 +129,7 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
     try:
         with transaction.atomic():
             chunk = ServicingChunk.objects.select_for_update().get(pk=chunk_id)
+            log_context_bind(servicing_run_id=chunk.run_id)
             if chunk.done:
                 return 0  # a duplicate delivery, or a re-dispatch after it finished
             run = ServicingRun.objects.get(pk=chunk.run_id)

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from core.logcontext import log_context_bind
 from core.queue import chunks_enqueue
 from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Note, NoteStatus
 from notices.models import Notice, NoticeChunk, NoticeKind, NoticeRun, RunStatus
@@ -210,6 +211,7 @@ def notice_chunk_process(*, chunk_id: int) -> int:
     try:
         with transaction.atomic():
             chunk = NoticeChunk.objects.select_for_update().get(pk=chunk_id)
+            log_context_bind(notice_run_id=chunk.run_id)
             if chunk.done:
                 return 0  # a duplicate delivery, or a re-dispatch after it finished
             run = NoticeRun.objects.get(pk=chunk.run_id)

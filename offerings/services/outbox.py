@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.logcontext import log_context_bind
 from core.queue import enqueue
 from notes.models import ACTIVE_STATUSES, Note, NoteSeries
 from offerings.models import ConversionKind, ConversionTrigger, TriggerStatus
@@ -76,6 +77,7 @@ def conversion_triggers_process_pending() -> int:
 
 def conversion_trigger_process(*, trigger_id: int) -> str:
     """Carry out one trigger, once. Returns what it did."""
+    log_context_bind(conversion_trigger_id=trigger_id)
     try:
         with transaction.atomic():
             trigger = ConversionTrigger.objects.select_for_update().get(pk=trigger_id)
