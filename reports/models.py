@@ -101,6 +101,20 @@ class ReportExport(models.Model):
     def finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
 
+    # Longer than the export task's hard time limit: a run still "running" after it
+    # lost its worker, and nothing will finish it.
+    ABANDONED_AFTER_SECONDS = 1000
+
+    @property
+    def abandoned(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == ExportStatus.RUNNING
+            and self.started_at is not None
+            and (timezone.now() - self.started_at).total_seconds() > self.ABANDONED_AFTER_SECONDS
+        )
+
 
 class TaxIdDisclosure(models.Model):
     """Finance saw (or exported) holders' full tax IDs: who, when, which, and where."""

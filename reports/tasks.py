@@ -13,6 +13,8 @@ def report_export_task(export_id: int) -> str:
     return report_export_process(export_id=export_id).status
 
 
-@shared_task(acks_late=True)
+# Totals are added up once (a redelivered task finds the snapshot no longer queued; one
+# left running by a lost worker is queued again when the dashboard is next asked for).
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=900, time_limit=960)
 def totals_snapshot_task(snapshot_id: int) -> str:
     return totals_snapshot_process(snapshot_id=snapshot_id).status

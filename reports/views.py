@@ -336,7 +336,7 @@ class ExportDetailView(StaffPageMixin, View):
         export = _export_for(request, pk)
         return render_page_or_fragment(
             request, "reports/export_detail.html", "progress",
-            {"export": export, "polling": not export.finished},
+            {"export": export, "polling": not export.finished and not export.abandoned},
         )
 
 

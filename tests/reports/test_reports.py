@@ -451,6 +451,22 @@ def test_a_running_export_polls_and_a_holder_cannot_see_one(
     assert client.get(reverse("reports:export", args=[export.pk])).status_code == 302
 
 
+def test_an_export_whose_worker_was_lost_says_so_and_stops_polling(demo, client, finance_user):
+    started = timezone.now() - timezone.timedelta(seconds=ReportExport.ABANDONED_AFTER_SECONDS)
+    running = ReportExport.objects.create(
+        kind="notes_outstanding", file_format="csv", params={"as_of": "2008-01-31"},
+        requested_by=finance_user, status="running", started_at=timezone.now(),
+    )
+    lost = ReportExport.objects.create(
+        kind="notes_outstanding", file_format="csv", params={"as_of": "2008-01-31"},
+        requested_by=finance_user, status="running", started_at=started - timezone.timedelta(1),
+    )
+    client.force_login(finance_user)
+    assert b"every 2s" in client.get(reverse("reports:export", args=[running.pk])).content
+    page = client.get(reverse("reports:export", args=[lost.pk])).content.decode()
+    assert "every 2s" not in page and "worker writing it was lost" in page
+
+
 def test_full_tax_id_exports_are_finance_only_recorded_and_private(
     demo, client, finance_user, auditor_user, django_capture_on_commit_callbacks
 ):
