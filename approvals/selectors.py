@@ -1,0 +1,48 @@
+"""Reads of pending actions: what awaits approval, and what concerns one record."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from approvals.models import ActionStatus, PendingAction
+
+
+def pending_action_list() -> QuerySet[PendingAction]:
+    return PendingAction.objects.select_related("requested_by", "decided_by", "subject_type")
+
+
+def pending_actions_open() -> QuerySet[PendingAction]:
+    return pending_action_list().filter(status=ActionStatus.PENDING).order_by("requested_at", "id")
+
+
+def pending_actions_for(*records, open_only: bool = True) -> list[PendingAction]:
+    """The actions that would change any of `records` (open ones unless `open_only` is False)."""
+    found: list[PendingAction] = []
+    for record in records:
+        if record is None or record.pk is None:
+            continue
+        actions = pending_action_list().filter(
+            subject_type=ContentType.objects.get_for_model(record), subject_id=record.pk
+        )
+        if open_only:
+            actions = actions.filter(status=ActionStatus.PENDING)
+        found.extend(actions.order_by("requested_at", "id"))
+    return found
+
+
+def pending_actions_touching(*, note_id: int | None = None, offering_id: int | None = None):
+    """Open actions whose request names a note or an offering (`payload["note"]`, …).
+
+    The apps that open actions put the note and the offering they concern in
+    the payload, so the note page and the offering page find them without this
+    app knowing either model.
+    """
+    condition = Q()
+    if note_id is not None:
+        condition |= Q(payload__note=note_id)
+    if offering_id is not None:
+        condition |= Q(payload__offering=offering_id)
+    if not condition:
+        return []
+    return list(pending_actions_open().filter(condition))
