@@ -19,7 +19,12 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -162,9 +167,12 @@ AS_OF = OpenApiParameter(
 )
 
 
-@extend_schema(parameters=[AS_OF])
+@extend_schema_view(
+    list=extend_schema(parameters=[AS_OF]), retrieve=extend_schema(parameters=[AS_OF])
+)
 class AmendmentViewSet(CreateListRetrieveViewSet):
-    """Amendments and waivers (§9); filter `?series=`."""
+    """Amendments and waivers (§9) with the running share of their consents; filter
+    `?series=`, `?kind=`."""
 
     serializer_class = AmendmentSerializer
     filterset_fields = ["series", "kind"]
@@ -181,6 +189,8 @@ class AmendmentViewSet(CreateListRetrieveViewSet):
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def create(self, request, *args, **kwargs):
+        """Propose an amendment or waiver of a series (`series`, `title`, `kind`, `summary`),
+        with the Company's written consent (`issuer_consented_on`) if already given."""
         return super().create(request, *args, **kwargs)
 
     def _answer(self, request, amendment, code=status.HTTP_201_CREATED):

@@ -193,16 +193,16 @@ class RefetchAfterCreateMixin:
 
 
 class IdempotentCreateMixin:
-    """A repeated POST with the same `Idempotency-Key` returns the first result.
-
-    With four eyes on, a record whose trigger converts notes automatically
-    (§5.2) is answered 202 with the pending action: the record exists, its
-    trigger waits for a second Finance user (`pending-actions/{id}/approve/`).
-    """
+    """A repeated POST with the same `Idempotency-Key` returns the first result."""
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def create(self, request, *args, **kwargs):
+        """Record it with its conversion trigger. With four eyes on, one whose trigger
+        converts notes automatically (§5.2) is answered 202 with the pending action: the
+        record exists, its trigger waits for a second Finance user
+        (`pending-actions/{id}/approve/`). A repeat with the same `Idempotency-Key` returns
+        the first answer."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
