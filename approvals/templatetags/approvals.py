@@ -7,6 +7,7 @@ and no change to its view.
 from django import template
 
 from approvals.selectors import pending_actions_open, pending_actions_touching
+from approvals.services import four_eyes_required
 
 register = template.Library()
 
@@ -20,8 +21,8 @@ def pending_actions_panel(context, limit: int = 10):
         "more": len(actions) > limit,
         "user": context.get("user"),
         "title": "Awaiting approval (four eyes)",
-        "empty": "Nothing awaits approval.",
-        "show_empty": True,
+        # A small section: shown only when something waits.
+        "show_empty": False,
     }
 
 
@@ -38,3 +39,9 @@ def pending_actions_on(context, note=None, offering=None):
         "title": "Awaiting approval — not yet in effect",
         "show_empty": False,
     }
+
+
+@register.simple_tag
+def four_eyes_on() -> bool:
+    """Whether irreversible actions wait for a second Finance user (for a form's wording)."""
+    return four_eyes_required()

@@ -81,8 +81,9 @@ def trigger_send_or_hold(
     subject = offering or event
     names = ", ".join(s.name for s in converts)
     if offering is not None:
+        kind = "PIPE" if offering.kind == "pipe" else "underwritten public offering"
         what = (
-            f"Offering #{offering.pk} ({offering.get_kind_display()}, closing "
+            f"Offering #{offering.pk} ({kind}, closing "
             f"{offering.closing_date}, gross proceeds {offering.gross_proceeds.currency} "
             f"{offering.gross_proceeds.amount:,.2f})"
         )
@@ -117,7 +118,11 @@ def trigger_release(action, user) -> str:
     trigger.status = TriggerStatus.PENDING
     trigger.save(update_fields=["status"])
     transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
-    return "Trigger released: the automatic conversion is carried out now."
+    day = trigger.offering.closing_date if trigger.offering else trigger.event.effective_date
+    return (
+        f"Trigger released: the outstanding notes convert as of {day} (§5.2); the outcome "
+        "shows on the offering or event."
+    )
 
 
 def trigger_withdraw(action, user) -> None:

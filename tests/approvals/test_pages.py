@@ -132,3 +132,21 @@ def test_the_approvals_page_query_count_is_pinned(
     client = client_for(auditor_user)
     with django_assert_max_num_queries(12):
         assert client.get("/approvals/").status_code == 200
+
+
+def test_the_offering_preview_says_the_conversion_waits_for_approval(
+    four_eyes, client, finance_user, committed
+):
+    from django.urls import reverse
+
+    from tests.offerings.test_pages import _offering_post
+
+    series = SeriesFactory()
+    NoteFactory(series=series, issue_date=date(2006, 7, 20))
+    client.force_login(finance_user)
+    data = _offering_post(series)
+    data["idempotency_key"] = "key-preview-four-eyes"
+    content = client.post(reverse("offerings:preview"), data).content.decode()
+    assert "Record offering for approval" in content
+    assert "convert only when a second Finance user approves" in content
+    assert "and convert these notes" not in content
