@@ -158,3 +158,21 @@ def amendment_effect_check(*, amendment: Amendment, notes=None) -> date | None:
         if n.outstanding_on(effective_on) > 0
     )
     return effective_on
+
+
+def amendments_effect_check_pending() -> int:
+    """Look again at every amendment not yet in effect; returns how many took effect.
+
+    A share can pass 50% without a new consent — another holder prepaid or was
+    repaid — so the daily servicing cycle asks this before it runs.
+    """
+    took_effect = 0
+    waiting = Amendment.objects.filter(
+        effective_on__isnull=True, issuer_consented_on__isnull=False, consents__isnull=False
+    ).distinct().values_list("pk", flat=True)
+    for pk in waiting:
+        with transaction.atomic():
+            amendment = _locked(Amendment(pk=pk))
+            if amendment_effect_check(amendment=amendment) is not None:
+                took_effect += 1
+    return took_effect

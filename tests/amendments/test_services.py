@@ -135,3 +135,21 @@ def test_consents_and_dates_are_facts_the_database_keeps(register):
     bare = propose(series)
     with pytest.raises(Exception, match="never_deleted"), transaction.atomic():
         Amendment.objects.filter(pk=bare.pk).delete()
+
+
+def test_a_prepayment_by_another_holder_can_bring_it_into_effect_on_the_daily_cycle(register):
+    from notes.signals import servicing_cycle_starting
+
+    series, holders, notes = register
+    amendment = propose(series, issuer_consented_on=date(2007, 6, 1))
+    consent(amendment, holders[0], date(2007, 6, 4))  # 400,000 of 1,000,000
+    consent(amendment, holders[3], date(2007, 6, 5))  # 500,000 of 1,000,000: exactly half
+    amendment.refresh_from_db()
+    assert amendment.effective_on is None
+    # Holder 2 (not consenting) prepays 100,000 on 2007-07-02: 500,000 of 900,000.
+    payment_record(note=notes[1], paid_on=date(2007, 7, 2), amount=D("100000.00"),
+                   applies_to="principal", holder_consent_reference="Letter of 2007-06-25")
+    servicing_cycle_starting.send(sender=None, as_of=date(2007, 7, 3))
+    amendment.refresh_from_db()
+    assert amendment.effective_on == date(2007, 7, 2)
+    assert AmendmentAddressee.objects.filter(amendment=amendment).count() == 4
