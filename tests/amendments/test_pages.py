@@ -107,3 +107,16 @@ def test_the_dashboard_lists_amendments_awaiting_consent(register, auditor_user)
     page = client_for(auditor_user).get("/").content.decode()
     assert f"/amendments/{amendment.pk}/" in page
     assert "Amendments awaiting consent (§9)" in page
+
+
+def test_the_admin_shows_amendments_and_pending_actions_read_only(register, admin_user):
+    series, holders, _notes = register
+    amendment = amendment_propose(series=series, title="Waive §6.1")
+    amendment_holder_consent_record(amendment=amendment, holder=holders[0],
+                                    consented_on=date(2007, 6, 4))
+    client = client_for(admin_user)
+    assert client.get("/admin/amendments/amendment/").status_code == 200
+    page = client.get(f"/admin/amendments/amendment/{amendment.pk}/change/")
+    assert page.status_code == 200 and holders[0].name in page.content.decode()
+    assert client.get("/admin/approvals/pendingaction/").status_code == 200
+    assert client.get("/admin/amendments/amendment/add/").status_code == 403
