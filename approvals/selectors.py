@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from approvals.models import ActionStatus, PendingAction
@@ -14,21 +13,6 @@ def pending_action_list() -> QuerySet[PendingAction]:
 
 def pending_actions_open() -> QuerySet[PendingAction]:
     return pending_action_list().filter(status=ActionStatus.PENDING).order_by("requested_at", "id")
-
-
-def pending_actions_for(*records, open_only: bool = True) -> list[PendingAction]:
-    """The actions that would change any of `records` (open ones unless `open_only` is False)."""
-    found: list[PendingAction] = []
-    for record in records:
-        if record is None or record.pk is None:
-            continue
-        actions = pending_action_list().filter(
-            subject_type=ContentType.objects.get_for_model(record), subject_id=record.pk
-        )
-        if open_only:
-            actions = actions.filter(status=ActionStatus.PENDING)
-        found.extend(actions.order_by("requested_at", "id"))
-    return found
 
 
 def pending_actions_touching(*, note_id: int | None = None, offering_id: int | None = None):
