@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from amendments.api import AmendmentViewSet
+from approvals.api import PendingActionViewSet
 from config.health import healthz, readyz
 from config.views import FaviconView
 from deadlines.api import DeadlineList
@@ -54,6 +56,8 @@ router.register("offerings", OfferingViewSet, basename="offering")
 router.register("corporate-events", CorporateEventViewSet, basename="corporate-event")
 router.register("conversions", ConversionViewSet, basename="conversion")
 router.register("notices", NoticeViewSet, basename="notice")
+router.register("amendments", AmendmentViewSet, basename="amendment")
+router.register("pending-actions", PendingActionViewSet, basename="pending-action")
 router.register(
     "cash-in-lieu-payments", CashInLieuPaymentViewSet, basename="cash-in-lieu-payment"
 )
@@ -100,6 +104,8 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("notices/", include("notices.urls")),
     path("reports/", include("reports.urls")),
+    path("amendments/", include("amendments.urls")),
+    path("approvals/", include("approvals.urls")),
     # The staff home is the dashboard (reports); the register lists notes at /register/.
     path("", DashboardView.as_view(), name="home"),
     path("", include("notes.urls")),

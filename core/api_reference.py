@@ -80,6 +80,24 @@ payment already recorded and not reversed, or an offering with the issuer,
 unless the body says `"confirm_duplicate": true`. The flag is not part of the
 request's identity: the confirmed request may reuse the refused one's key.
 
+## Four eyes: 202 Accepted
+
+With four eyes on (setting `NOTEDESK_FOUR_EYES`, on in production), the
+actions that cannot be undone take effect only when a second Finance user
+approves them: recording an offering or corporate event that converts a series
+automatically (§5.2), a price determination
+(`conversions/{id}/price-determination/`) and an acceleration
+(`notes/{id}/default-events/` with `kind` `acceleration`). Those POSTs then
+answer **202** with the pending action (`id`, `kind`, `status` `pending`,
+`summary`, `payload`, `requested_by`) instead of the effect — an offering or
+event is on the register at once, its trigger `awaiting_approval`. Another
+Finance user approves it with `POST pending-actions/{id}/approve/` (the maker
+gets 403, a second approval 409: the approval and its effect are one
+transaction) or anyone in Finance withdraws it with
+`POST pending-actions/{id}/withdraw/` and a `reason` (400 without one); a
+withdrawn action never takes effect. `GET pending-actions/?status=pending`
+lists what waits. With four eyes off the same POSTs answer as before.
+
 ## Errors
 
 A refused request changes nothing.

@@ -17,7 +17,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 FINANCE_GROUP = "Finance"
 AUDITOR_GROUP = "Auditor"
 # The apps whose models the roles cover (labels, not imports: core uses no app).
-APP_LABELS = ["core", "notes", "holders", "offerings", "notices", "deadlines"]
+APP_LABELS = [
+    "core", "approvals", "notes", "holders", "offerings", "amendments", "notices", "deadlines",
+]
 
 
 def _in_group(user, name: str) -> bool:

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from amendments.models import Amendment
+from amendments.services import amendment_holder_consent_record, amendment_propose
 from core.permissions import AUDITOR_GROUP, FINANCE_GROUP, roles_ensure
 from holders.models import Holder
 from holders.services import holder_create
@@ -297,6 +299,8 @@ def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]]
         issuer=issuer, kind="pipe", closing_date=closing, gross_proceeds=Decimal(gross),
         sales=[{"shares": n, "price_per_share": Decimal(p)} for n, p in sales],
         description=what,
+        # The register's history happened: it is not held for four-eyes approval.
+        needs_approval=False,
     )
 
 
@@ -355,6 +359,7 @@ def demo_load(*, with_letters: bool = True) -> dict[str, int]:
     rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS]
     rls_notes = _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
     demo_servicing_load(ats_notes, rls_notes)
+    demo_amendments_load(ats_series, ats_holders)
     if with_letters:
         transaction.on_commit(demo_notices_load)
 
@@ -365,6 +370,46 @@ def demo_load(*, with_letters: bool = True) -> dict[str, int]:
         "notes": Note.objects.count(),
         "payments": Payment.objects.count(),
     }
+
+
+# --- Amendments (§9): a 2007 amendment of the 2006 series --------------------------------
+
+# The Company consented on 2007-05-29; then, in order, the written consents of Daniel
+# Okafor (75,000 after his 25,000 prepayment of 2007-03-01), Great Lakes (750,000) and
+# Sonoma Valley (1,000,000): 1,825,000 of the 3,250,000 outstanding, 56.15%, so the
+# third consent carried it over 50% and it took effect on 2007-06-18. Brennan's came
+# after. The notice job tells every holder with the month's letters.
+ATS_AMENDMENT_TITLE = "Amendment No. 1: notices also by e-mail (§12)"
+ATS_AMENDMENT_CONSENTS = [
+    ("Daniel R. Okafor", date(2007, 6, 4)),
+    ("Great Lakes Opportunity Fund LLC", date(2007, 6, 11)),
+    ("Sonoma Valley Capital Partners, L.P.", date(2007, 6, 18)),
+    ("Thomas J. Brennan", date(2007, 6, 25)),
+]
+
+
+def demo_amendments_load(series: NoteSeries, holders: list[Holder]) -> None:
+    """The 2007 amendment of the 2006 series and its written consents (idempotent)."""
+    if Amendment.objects.filter(series=series, title=ATS_AMENDMENT_TITLE).exists():
+        return
+    amendment = amendment_propose(
+        series=series,
+        kind="amendment",
+        title=ATS_AMENDMENT_TITLE,
+        summary=(
+            "Section 12 is amended so that any notice the Company gives a Holder is also sent "
+            "by e-mail to the address the Holder gives in writing. Delivery by personal "
+            "delivery or United States mail, and the date a notice is deemed given, are "
+            "unchanged."
+        ),
+        issuer_consented_on=date(2007, 5, 29),
+    )
+    by_name = {h.name: h for h in holders}
+    for name, day in ATS_AMENDMENT_CONSENTS:
+        amendment_holder_consent_record(
+            amendment=amendment, holder=by_name[name], consented_on=day,
+            reference=f"Written consent dated {day:%B} {day.day}, {day.year}",
+        )
 
 
 DEMO_PASSWORD = "notedesk-demo"

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
+from approvals.models import PendingAction
+from approvals.services import ApprovalConflict
 from core.charts import LineChart, line_chart
 from core.form_writes import (
     already_recorded_redirect,
@@ -64,7 +66,7 @@ from notes.models import (
     ServicingRun,
 )
 from notes.services.cycle import servicing_cycle_start
-from notes.services.defaults import default_event_record
+from notes.services.four_eyes import default_event_request
 from notes.services.imports import (
     IMPORT_COLUMNS,
     NoteImportRefused,
@@ -379,7 +381,7 @@ class DefaultEventRecordView(StaffPageMixin, View):
             outcome = form_record_once(
                 request,
                 form=form,
-                write=lambda: default_event_record(
+                write=lambda: default_event_request(
                     note=note,
                     kind=data["kind"],
                     date=data["date"],
@@ -394,7 +396,7 @@ class DefaultEventRecordView(StaffPageMixin, View):
             service_errors_to_form(form, exc)
             messages.error(request, "Event not recorded: " + " ".join(exc.messages))
             return note_detail_response(request, note, default_form=form)
-        except NoteStateConflict as exc:
+        except (NoteStateConflict, ApprovalConflict) as exc:
             form.add_error(None, str(exc))
             messages.error(request, f"Event not recorded: {exc}")
             return note_detail_response(request, note, default_form=form)
@@ -404,6 +406,13 @@ class DefaultEventRecordView(StaffPageMixin, View):
         if outcome.replayed:
             return already_recorded_redirect(request, outcome, what="event")
         event = outcome.value
+        if isinstance(event, PendingAction):
+            messages.success(
+                request,
+                "Acceleration held for approval: the note is accelerated only when a second "
+                "Finance user approves it (four eyes).",
+            )
+            return redirect(f"{note_url}#pending-actions")
         delivered = (
             f", deemed delivered {event.deemed_delivered_on} (§12)"
             if event.deemed_delivered_on

@@ -7,11 +7,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.api import PendingActionSerializer, pending_action_accepted
+from approvals.models import PendingAction
+from approvals.services import ApprovalConflict
 from core.api import CreateListRetrieveViewSet, LikelyDuplicateError
 from core.api_fields import MoneyAmountField, RateField, raise_as_api_error
 from core.idempotency import IDEMPOTENCY_KEY, LikelyDuplicate, idempotent
@@ -29,6 +32,7 @@ from offerings.models import (
     OfferingSale,
 )
 from offerings.services.cash import cash_in_lieu_payment_record
+from offerings.services.four_eyes import price_determination_request
 from offerings.services.qualification import offering_qualifies
 
 
@@ -184,6 +188,7 @@ class RefetchAfterCreateMixin:
 
     def perform_create(self, serializer):
         instance = serializer.save()
+        serializer.pending_action = getattr(instance, "pending_action", None)
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
 
@@ -193,9 +198,23 @@ class IdempotentCreateMixin:
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     @idempotent
     def create(self, request, *args, **kwargs):
-        return super().create(request, *args, **kwargs)
+        """Record it with its conversion trigger. With four eyes on, one whose trigger
+        converts notes automatically (§5.2) is answered 202 with the pending action: the
+        record exists, its trigger waits for a second Finance user
+        (`pending-actions/{id}/approve/`). A repeat with the same `Idempotency-Key` returns
+        the first answer."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        held = getattr(serializer, "pending_action", None)
+        if held is not None:
+            return pending_action_accepted(held)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: OfferingSerializer, 202: PendingActionSerializer})
+)
 class OfferingViewSet(IdempotentCreateMixin, RefetchAfterCreateMixin, CreateListRetrieveViewSet):
     serializer_class = OfferingSerializer
     filterset_fields = ["issuer", "kind"]
@@ -254,6 +273,9 @@ class CorporateEventSerializer(serializers.ModelSerializer):
             raise_as_api_error(exc)
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: CorporateEventSerializer, 202: PendingActionSerializer})
+)
 class CorporateEventViewSet(
     IdempotentCreateMixin, RefetchAfterCreateMixin, CreateListRetrieveViewSet
 ):
@@ -329,24 +351,32 @@ class ConversionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PriceDeterminationSerializer,
-        responses=ConversionSerializer,
+        responses={200: ConversionSerializer, 202: PendingActionSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="price-determination")
     @idempotent
     def price_determination(self, request, pk=None):
-        """Complete an `awaiting_price` conversion with a recorded price and its source."""
+        """Complete an `awaiting_price` conversion with a recorded price and its source.
+
+        With four eyes on the answer is 202 with the pending action: the price takes
+        effect when a second Finance user approves it (`pending-actions/{id}/approve/`).
+        """
         serializer = PriceDeterminationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            conversion = services.conversion_price_determine(
+            done = price_determination_request(
                 conversion=self.get_object(),
                 determined_by=request.user,
                 **serializer.validated_data,
             )
         except (DjangoValidationError, NoteStateConflict) as exc:
             return _conflict_or_400(exc)
-        return Response(ConversionSerializer(conversion).data)
+        except ApprovalConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        if isinstance(done, PendingAction):
+            return pending_action_accepted(done)
+        return Response(ConversionSerializer(done).data)
 
 
 class ElectionSerializer(serializers.Serializer):

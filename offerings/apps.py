@@ -27,3 +27,6 @@ class OfferingsConfig(AppConfig):
         note_timeline_collecting.connect(
             note_timeline_entries, dispatch_uid="offerings.note_timeline_entries"
         )
+        from offerings.services.four_eyes import four_eyes_effects_register
+
+        four_eyes_effects_register()

@@ -201,6 +201,9 @@ class CorporateEvent(models.Model):
 class TriggerStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
+    # Four eyes: held until a second Finance user approves (then pending), or withdrawn.
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    WITHDRAWN = "withdrawn", "Withdrawn — never carried out"
 
 
 class ConversionTrigger(models.Model):
@@ -213,7 +216,7 @@ class ConversionTrigger(models.Model):
         CorporateEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="trigger"
     )
     status = models.CharField(
-        max_length=10, choices=TriggerStatus.choices, default=TriggerStatus.PENDING
+        max_length=20, choices=TriggerStatus.choices, default=TriggerStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "core",
+    "approvals",
     "notes",
     "holders",
     "offerings",
     "notices",
+    "amendments",
     "deadlines",
     "portal",
     "reports",
@@ -288,3 +290,7 @@ LOGGING = {
     },
 }
 
+
+# Four eyes (approvals app): an automatic-conversion trigger, a price determination
+# or an acceleration waits for a second Finance user's approval. On in production.
+NOTEDESK_FOUR_EYES = env.bool("NOTEDESK_FOUR_EYES", default=False)

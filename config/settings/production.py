@@ -31,3 +31,6 @@ CONTENT_SECURITY_POLICY = {  # noqa: F405
         "upgrade-insecure-requests": True,
     }
 }
+
+# Irreversible actions wait for a second Finance user (approvals app).
+NOTEDESK_FOUR_EYES = env.bool("NOTEDESK_FOUR_EYES", default=True)

@@ -18,3 +18,5 @@ STORAGES = {
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise scans it at startup
 # Tests that want letters after a servicing run say so (rendering PDFs is slow).
 NOTICES_AFTER_SERVICING = False
+# Four eyes is off here; its tests turn it on.
+NOTEDESK_FOUR_EYES = False

@@ -23,12 +23,16 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from approvals.api import PendingActionSerializer, pending_action_accepted
+from approvals.models import PendingAction
+from approvals.services import ApprovalConflict
 from core.api_fields import MoneyAmountField, raise_as_api_error
 from core.idempotency import IDEMPOTENCY_KEY, idempotent
 from notes import selectors
 from notes.domain.position import LAST_POSITION_DAY, PositionDayOutOfRange
 from notes.models import DefaultEvent, DefaultEventKind, NoticeDelivery
-from notes.services.defaults import DESCRIPTION_MAX_LENGTH, default_event_record
+from notes.services.defaults import DESCRIPTION_MAX_LENGTH
+from notes.services.four_eyes import default_event_request
 from notes.services.payments import NoteStateConflict
 
 # The largest id PostgreSQL's bigint holds: a bigger one is a 400, not a database error.
@@ -145,7 +149,7 @@ class NoteDefaultEventViews:
     @extend_schema(
         methods=["POST"],
         request=DefaultEventCreateSerializer,
-        responses={201: DefaultEventRecordedSerializer},
+        responses={201: DefaultEventRecordedSerializer, 202: PendingActionSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["get", "post"], url_path="default-events")
@@ -158,7 +162,9 @@ class NoteDefaultEventViews:
         per event with its clause. POST records one event (`kind`, `date`,
         `delivery_method` for the two written notices, `resolves` for `resolved`,
         `description`); 409 when the note is repaid, converted or already
-        accelerated.
+        accelerated. With four eyes on, an `acceleration` answers 202 with the
+        pending action: the note is accelerated when a second Finance user
+        approves it (`pending-actions/{id}/approve/`).
         """
         if request.method == "POST":
             return self._default_event_create(request, pk=pk)
@@ -177,7 +183,7 @@ class NoteDefaultEventViews:
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            event = default_event_record(
+            event = default_event_request(
                 note=note,
                 kind=data["kind"],
                 date=data["date"],
@@ -186,10 +192,12 @@ class NoteDefaultEventViews:
                 description=data["description"],
                 recorded_by=request.user,
             )
-        except NoteStateConflict as exc:
+        except (NoteStateConflict, ApprovalConflict) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:  # DefaultEventRefused
             raise_as_api_error(exc)
+        if isinstance(event, PendingAction):
+            return pending_action_accepted(event)
         note.refresh_from_db(fields=["status"])
         event.state = _state_data(
             note, selectors.note_default_read(note=note, as_of=timezone.localdate())

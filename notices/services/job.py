@@ -10,6 +10,8 @@ A run as of day D lists what is due (`notices_due`):
   §7 cash-in-lieu notice of every conversion with cash to pay;
 - a maturity reminder for every outstanding note maturing within
   ``NOTICE_MATURITY_REMINDER_DAYS`` (30) days of D (§1);
+- the notice of an amendment or waiver in effect on or before D, to the
+  holder of every note outstanding on the day it took effect (§9);
 - the record of every notice the Company received: each Notice of Election
   (§5.1), and each notice of payment default (§3(i)) and declaration of
   acceleration (§3) recorded as a default event.
@@ -31,9 +33,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from amendments.models import AmendmentAddressee
 from core.logcontext import log_context_bind
 from core.queue import chunks_enqueue
 from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Note, NoteStatus
@@ -116,6 +120,16 @@ def notices_due(*, as_of: date) -> list[tuple[str, int, int]]:
         _without(
             Election.objects.filter(received_on__lte=as_of), NoticeKind.ELECTION, "election"
         ).order_by("id"),
+    )
+    amendment_made = Notice.objects.filter(
+        kind=NoticeKind.AMENDMENT,
+        purpose_key=Concat(Value("amendment:"), Cast(OuterRef("pk"), CharField())),
+    )
+    add(
+        NoticeKind.AMENDMENT,
+        AmendmentAddressee.objects.filter(amendment__effective_on__lte=as_of)
+        .filter(~Exists(amendment_made))
+        .order_by("id"),
     )
     for event_kind, kind in (
         (DefaultEventKind.PAYMENT_DEFAULT_NOTICE, NoticeKind.PAYMENT_DEFAULT),

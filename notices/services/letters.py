@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 
+from amendments.models import AmendmentAddressee
 from holders.models import Holder, HolderAddress
 from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Issuer, Note
 from notes.selectors import note_position_get
@@ -245,6 +246,29 @@ def draft_maturity_reminder(note: Note, day: date, addresses) -> Draft:
         addresses,
         figures,
         context={"position": position},
+    )
+
+
+def draft_amendment(addressee: AmendmentAddressee, day: date, addresses) -> Draft:
+    """§9: an amendment or waiver the Company and holders of more than 50% consented to."""
+    amendment, note = addressee.amendment, addressee.note
+    figures = {
+        "note": note.number,
+        "amendment": amendment.pk,
+        "kind": amendment.get_kind_display(),
+        "title": amendment.title,
+        "issuer_consented_on": amendment.issuer_consented_on.isoformat(),
+        "effective_on": amendment.effective_on.isoformat(),
+    }
+    return _holder_draft(
+        NoticeKind.AMENDMENT,
+        f"amendment:{addressee.pk}",
+        note,
+        note.holder,
+        day,
+        addresses,
+        figures,
+        context={"amendment": amendment},
     )
 
 

@@ -22,12 +22,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from amendments.models import AmendmentAddressee
 from core.queue import enqueue
 from notes.models import DefaultEvent, InterestStatement, Note
 from notices.models import Notice, NoticeKind
 from notices.services.letters import (
     Draft,
     addresses_on,
+    draft_amendment,
     draft_automatic_conversion,
     draft_cash_in_lieu,
     draft_default_event,
@@ -111,6 +113,15 @@ def drafts_for(items: Iterable[tuple[str, int]], notice_date: date) -> list[Draf
             lambda e: e.note.holder_id,
         )
 
+    if ids[NoticeKind.AMENDMENT]:
+        keep(
+            NoticeKind.AMENDMENT,
+            AmendmentAddressee.objects.select_related(
+                "amendment__series", "note__series__issuer", "note__holder"
+            ).filter(pk__in=ids[NoticeKind.AMENDMENT]),
+            lambda a: a.note.holder_id,
+        )
+
     addresses = addresses_on(holder_ids, notice_date)
     drafts = []
     for kind, source_id in order:
@@ -135,6 +146,8 @@ def drafts_for(items: Iterable[tuple[str, int]], notice_date: date) -> list[Draf
             drafts.append(draft_election(source))
         elif kind in (NoticeKind.PAYMENT_DEFAULT, NoticeKind.ACCELERATION):
             drafts.append(draft_default_event(source))
+        elif kind == NoticeKind.AMENDMENT:
+            drafts.append(draft_amendment(source, notice_date, addresses))
     return drafts
 
 

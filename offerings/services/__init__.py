@@ -7,14 +7,15 @@
   and price determinations that complete waiting conversions.
 - `elections` — §6.1 notices and Notices of Election (voluntary conversion).
 - `outbox` — the conversion trigger: enqueued, relayed, carried out once.
+- `four_eyes` — automatic-conversion triggers and price determinations held for approval.
 - `recording` — recording offerings and corporate events with their trigger.
 
-Imports point one way, down this list read bottom-up: recording → outbox →
+Imports point one way, down this list read bottom-up: recording → four_eyes → outbox →
 elections → prices → conversions, and all of them → qualification / dates.
 The names below are re-exported so `from offerings import services` keeps
 working for callers; code inside the package imports from the module itself.
 `notes_convert` and `conversion_trigger_enqueue` are deliberately not
-re-exported: patch them where they are looked up (`outbox`, `recording`).
+re-exported: patch them where they are looked up (`outbox`, `four_eyes`).
 """
 
 from offerings.services.conversions import notes_with_payments_after

@@ -83,6 +83,10 @@ def conversion_trigger_process(*, trigger_id: int) -> str:
             trigger = ConversionTrigger.objects.select_for_update().get(pk=trigger_id)
             if trigger.status == TriggerStatus.DONE:
                 return trigger.outcome
+            if trigger.status in (TriggerStatus.AWAITING_APPROVAL, TriggerStatus.WITHDRAWN):
+                # Four eyes: nothing converts before a second Finance user approves,
+                # and nothing ever does once the trigger is withdrawn.
+                return trigger.get_status_display()
             # Check foreign keys as rows are written rather than at commit: the audit
             # trigger on each converted note would otherwise rescan every pending
             # deferred check, which makes converting a large series quadratic.

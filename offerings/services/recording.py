@@ -7,7 +7,9 @@ voting power the percentage and the earlier transfers it is related to (§5.2).
 Neither is recorded ahead of its date or before the issuer's first note.
 
 Each is written in the same transaction as its conversion trigger (the
-outbox), which is handed to Celery once the transaction commits. Because each
+outbox), which is handed to Celery once the transaction commits — or, with
+four eyes on, held for a second Finance user when it would convert a series
+automatically (`four_eyes`). Because each
 offering has its own trigger, a likely repeat (the same issuer, closing date
 and gross proceeds) is recorded only once confirmed.
 """
@@ -27,7 +29,7 @@ from offerings.domain.pricing import PricingError, Sale, UnitTerms, validate_sal
 from offerings.domain.qualification import EventKind, OfferingKind
 from offerings.models import ConversionTrigger, CorporateEvent, Offering, OfferingSale
 from offerings.services.dates import refuse_before_notes, refuse_future
-from offerings.services.outbox import conversion_trigger_enqueue
+from offerings.services.four_eyes import trigger_send_or_hold
 from offerings.services.prices import offering_price_store
 
 
@@ -44,12 +46,16 @@ def offering_record(
     currency: str = "USD",
     confirm_duplicate: bool = False,
     recorded_by=None,
+    needs_approval: bool | None = None,
 ) -> Offering:
     """Record an offering with its sales in order, and its conversion trigger (outbox).
 
     Args:
         confirm_duplicate: record it even though the issuer already has an
             offering closing that day for the same gross proceeds.
+        needs_approval: hold an automatic-conversion trigger for a second
+            Finance user (four eyes); None follows `NOTEDESK_FOUR_EYES`. The
+            offering then carries the action as `pending_action`.
 
     Raises:
         ValidationError: an unknown kind, sales that do not add up to the gross
@@ -112,7 +118,9 @@ def offering_record(
     )
     offering_price_store(offering)
     trigger = ConversionTrigger.objects.create(offering=offering)
-    transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
+    offering.pending_action = trigger_send_or_hold(
+        trigger, needs_approval=needs_approval, recorded_by=recorded_by
+    )
     return offering
 
 
@@ -193,8 +201,12 @@ def event_record(
     related_events=(),
     description: str = "",
     recorded_by=None,
+    needs_approval: bool | None = None,
 ) -> CorporateEvent:
     """Record a corporate event and its conversion trigger (outbox).
+
+    A change of control's trigger waits for a second Finance user when four
+    eyes is on (`needs_approval`, as `offering_record`).
 
     Raises:
         ValidationError: an unknown kind, a voting transfer without a valid
@@ -220,7 +232,9 @@ def event_record(
     event.save()
     event.related_events.set(related)
     trigger = ConversionTrigger.objects.create(event=event)
-    transaction.on_commit(lambda: conversion_trigger_enqueue(trigger_id=trigger.pk))
+    event.pending_action = trigger_send_or_hold(
+        trigger, needs_approval=needs_approval, recorded_by=recorded_by
+    )
     return event
 
 

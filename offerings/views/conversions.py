@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 
+from approvals.models import PendingAction
+from approvals.services import ApprovalConflict
 from core.form_writes import already_recorded_redirect, form_record_once, key_spent_on_form
 from core.idempotency import IdempotencyConflict
 from core.permissions import is_finance
@@ -25,9 +27,9 @@ from core.views import (
     service_errors_to_form,
 )
 from notes.services.payments import NoteStateConflict
-from offerings import services
 from offerings.forms import ConversionFilterForm, PriceDeterminationForm
 from offerings.models import Conversion, ConversionStatus
+from offerings.services.four_eyes import price_determination_request
 from offerings.views.shared import conversion_list
 
 CONVERSIONS_PER_PAGE = 100
@@ -94,7 +96,7 @@ class PriceDeterminationView(StaffPageMixin, View):
                 outcome = form_record_once(
                     request,
                     form=form,
-                    write=lambda: services.conversion_price_determine(
+                    write=lambda: price_determination_request(
                         conversion=conversion,
                         price=form.cleaned_data["price"],
                         source=form.cleaned_data["source"],
@@ -104,7 +106,7 @@ class PriceDeterminationView(StaffPageMixin, View):
                 )
             except ValidationError as exc:
                 service_errors_to_form(form, exc)
-            except NoteStateConflict as exc:
+            except (NoteStateConflict, ApprovalConflict) as exc:
                 messages.error(request, str(exc))
                 return redirect(back)
             except IdempotencyConflict:
@@ -115,6 +117,13 @@ class PriceDeterminationView(StaffPageMixin, View):
                         request, outcome, what="price determination"
                     )
                 done = outcome.value
+                if isinstance(done, PendingAction):
+                    messages.success(
+                        request,
+                        f"Price determination for {conversion.note} held for approval: it takes "
+                        "effect when a second Finance user approves it (four eyes).",
+                    )
+                    return redirect("approvals:detail", pk=done.pk)
                 messages.success(
                     request,
                     f"{done.note} converted at {done.conversion_price}: {done.shares:,} shares, "

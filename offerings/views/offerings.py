@@ -211,9 +211,20 @@ class OfferingRecordView(StaffPageMixin, View):
             request,
             f"Recorded the {OFFERING_KIND_LABELS[offering.kind]} closing {offering.closing_date} "
             f"({offering.gross_proceeds.currency} {offering.gross_proceeds.amount:,.2f}); "
-            "what it brings about (conversions, §6.1 notices) is shown with its trigger below.",
+            + (
+                AWAITING_APPROVAL
+                if getattr(offering, "pending_action", None)
+                else "what it brings about (conversions, §6.1 notices) is shown with its"
+                " trigger below."
+            ),
         )
         return redirect("offerings:detail", pk=offering.pk)
+
+
+AWAITING_APPROVAL = (
+    "it converts notes automatically (§5.2), so nothing converts until a second Finance "
+    "user approves it (four eyes; see Approvals)."
+)
 
 
 class EventRecordView(StaffPageMixin, View):
@@ -258,6 +269,10 @@ class EventRecordView(StaffPageMixin, View):
             request,
             f"Recorded the {EVENT_KIND_LABELS[event.kind].lower()} effective "
             f"{event.effective_date}; "
-            "what it brings about is shown with its trigger below.",
+            + (
+                AWAITING_APPROVAL
+                if getattr(event, "pending_action", None)
+                else "what it brings about is shown with its trigger below."
+            ),
         )
         return redirect(f"{reverse('offerings:list')}#event-{event.pk}")

@@ -3,7 +3,10 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Sum
 
+from amendments.models import Amendment
+from amendments.selectors import amendment_tally_get
 from holders.models import Holder, HolderAddress
 from notes.models import InterestStatement, Issuer, Note, NoteSeries, Payment, ServicingRun
 from offerings.models import Conversion, NoticeObligation, Offering
@@ -122,3 +125,32 @@ def test_demo_letters_deadlines_and_defaults(django_capture_on_commit_callbacks)
         call_command("demo_load", "--no-users")
     assert Notice.objects.count() == count
 
+
+
+def test_demo_amendment_took_effect_with_its_third_consent(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-users", "--no-letters")
+    amendment = Amendment.objects.get(series__issuer__name="American TonerServ Corp.")
+    assert amendment.created_at is not None and amendment.issuer_consented_on.year == 2007
+    tally = amendment_tally_get(amendment=amendment)
+    rows = [line.row for line in tally.lines]
+    assert len(rows) >= 3
+    # The first two consents stay at or under half; the third carries it over.
+    assert [row.passed for row in rows[:3]] == [False, False, True]
+    assert [row.first_passed for row in rows].index(True) == 2
+    third = tally.lines[2]
+    assert amendment.effective_on == third.consent.consented_on == tally.passed_on
+    assert amendment.effective_on >= amendment.issuer_consented_on
+    assert amendment.effective_on.year == 2007
+    # Daniel Okafor's principal prepaid in March 2007 weighs what was left of his note.
+    okafor = next(line for line in tally.lines if line.consent.holder.name == "Daniel R. Okafor")
+    prepaid = Payment.objects.filter(
+        note__holder__name="Daniel R. Okafor", applies_to="principal",
+        paid_on__lte=okafor.consent.consented_on,
+    ).aggregate(total=Sum("amount"))["total"]
+    assert prepaid > 0
+    assert okafor.row.holder_principal == Note.objects.get(
+        holder__name="Daniel R. Okafor"
+    ).principal.amount - prepaid
+    assert rows[2].consenting_principal * 2 > rows[2].outstanding_principal
+    assert rows[1].consenting_principal * 2 <= rows[1].outstanding_principal

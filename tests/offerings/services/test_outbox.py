@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 from notes.models import NoteStatus
 from offerings import services
 from offerings.models import Conversion, ConversionTrigger, Offering, TriggerStatus
-from offerings.services import recording
+from offerings.services import four_eyes
 from offerings.tasks import conversion_trigger_task
 from tests.factories import NoteFactory, SeriesFactory
 
@@ -95,7 +95,7 @@ def test_two_workers_at_once_convert_each_note_once():
     for _ in range(5):
         NoteFactory(series=series, issue_date=date(2006, 7, 20))
     # Hold back the on-commit send, so the two workers below are the first to process it.
-    with mock.patch.object(recording, "conversion_trigger_enqueue") as enqueue:
+    with mock.patch.object(four_eyes, "conversion_trigger_enqueue") as enqueue:
         record(series)
     trigger = ConversionTrigger.objects.get()
     enqueue.assert_called_once_with(trigger_id=trigger.pk)
@@ -132,7 +132,7 @@ def test_an_election_racing_the_automatic_conversion_converts_once():
         gross_proceeds=D("3000000.00"),
         sales=[{"shares": 1_000_000, "price_per_share": D("3.00")}],
     )
-    with mock.patch.object(recording, "conversion_trigger_enqueue") as enqueue:
+    with mock.patch.object(four_eyes, "conversion_trigger_enqueue") as enqueue:
         record(series)
     trigger = ConversionTrigger.objects.get(offering__closing_date=date(2007, 7, 20))
     enqueue.assert_called_once_with(trigger_id=trigger.pk)
