@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
 from holders.models import HolderKind
-from holders.selectors import portal_login_choices
 
 KIND_FILTER_CHOICES = [("", "All kinds"), *HolderKind.choices]
 
@@ -24,12 +23,6 @@ class HolderSearchForm(forms.Form):
         return self.cleaned_data.get(name) or ""
 
 
-class PortalLoginField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        full = user.get_full_name()
-        return f"{user.get_username()} ({full})" if full else user.get_username()
-
-
 class HolderForm(forms.Form):
     """A holder's particulars. The tax ID is write-only: blank keeps the stored one."""
 
@@ -42,17 +35,9 @@ class HolderForm(forms.Form):
         label="Tax ID",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    user = PortalLoginField(
-        queryset=None,
-        required=False,
-        label="Portal login",
-        empty_label="— no portal login —",
-        help_text="The login that sees this holder's notes in the portal, read-only.",
-    )
 
     def __init__(self, *args, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = portal_login_choices(holder)
         if holder is not None:
             masked = holder.tax_id_masked
             self.fields["tax_id"].help_text = (

@@ -18,3 +18,7 @@ STORAGES = {
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise scans it at startup
 # Tests that want letters after a servicing run say so (rendering PDFs is slow).
 NOTICES_AFTER_SERVICING = False
+# Tests that watch failed sign-ins turn django-axes on (it needs the request, which
+# `Client.login` does not give); the staff second factor likewise.
+AXES_ENABLED = False
+TWO_FACTOR_REQUIRED_FOR_STAFF = False
