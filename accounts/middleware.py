@@ -137,10 +137,6 @@ class TwoFactorMiddleware:
                 if step == "verify":
                     return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': path})}")
                 if step == "enrol":
-                    messages.info(
-                        request,
-                        "Staff sign in with a second factor. Set up an authenticator app "
-                        "to continue.",
-                    )
+                    # The set-up page says why.
                     return redirect("accounts:totp-enrol")
         return self.get_response(request)

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # Signs out a session idle too long or open too long (accounts/middleware.py).
     "accounts.middleware.SessionTimeoutMiddleware",
     # `request.user.is_verified()`: the second factor was given in this session.
@@ -71,7 +72,6 @@ MIDDLEWARE = [
     # A second factor asked for before any page: at sign-in, and enrolment for staff
     # when TWO_FACTOR_REQUIRED_FOR_STAFF is on.
     "accounts.middleware.TwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records the acting user and URL on every audit event of the request.
