@@ -6,10 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 
 from accounts.models import Invitation
-from tests.accounts.conftest import link_in_mail
+from accounts.services import totp_device_pending
+from tests.accounts.conftest import link_in_mail, totp_code
 from tests.browser.conftest import ARTIFACTS
 from tests.factories import HolderFactory, NoteFactory
 
@@ -70,6 +72,34 @@ def test_finance_invites_and_the_person_sets_a_password_on_a_phone_and_sees_the_
         # The link is spent.
         person.goto(f"{live_server.url}{link}")
         assert "already been used" in person.inner_text("main")
+
+        # Two-step sign-in, optional for holders: set up from the QR code...
+        person.goto(f"{live_server.url}/account/")
+        person.get_by_role("link", name="Set up two-step sign-in").click()
+        assert person.locator("figure.qr svg").is_visible()
+        _shot(person, "5-set-up-two-step")
+        user = get_user_model().objects.get(username="treasurer@lonestar.example")
+        device = totp_device_pending(user)
+        person.get_by_label("Six-digit code from your authenticator app").fill(totp_code(device))
+        person.get_by_role("button", name="Turn on two-step sign-in").click()
+        person.wait_for_load_state()
+        assert person.locator("ul.codes li").count() == 10
+        _shot(person, "6-recovery-codes")
+        # ...then asked for at the next sign-in.
+        person.get_by_role("button", name="Log out").click()
+        person.goto(f"{live_server.url}/login/")
+        person.get_by_label("Username").fill("treasurer@lonestar.example")
+        person.get_by_label("Password").fill("Granite-Lantern-42")
+        person.get_by_role("button", name="Log in").click()
+        person.wait_for_load_state()
+        assert "Two-step sign-in" in person.inner_text("main")
+        _shot(person, "7-code-at-sign-in")
+        device.refresh_from_db()
+        person.get_by_label("Six-digit code from your authenticator app").fill(
+            totp_code(device, 1))
+        person.get_by_role("button", name="Continue").click()
+        person.wait_for_load_state()
+        assert "LSC-001" in person.inner_text("main")
     finally:
         phone.close()
 
