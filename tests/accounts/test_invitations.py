@@ -281,3 +281,18 @@ def test_an_address_of_another_holders_person_or_one_with_access_is_refused(
     with pytest.raises(ValidationError) as already:
         invite(other, "mk@example.com", finance_user)
     assert "already has access" in str(already.value)
+
+
+def test_the_holders_list_counts_the_people_who_sign_in(client, auditor_user, finance_user,
+                                                        entity):
+    for email in ("cfo@lonestar.example", "counsel@lonestar.example"):
+        invite(entity, email, finance_user)
+    HolderFactory(name="Nobody Signs In LLC")
+    client.force_login(auditor_user)
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r">([^<>]+)</a></td>.*?<td>([^<>]*)</td>\s*</tr>",
+                             client.get(reverse("holders:list")).content.decode(), re.S)
+    }
+    assert rows["Lone Star Capital LP"].strip() == "2 people"
+    assert rows["Nobody Signs In LLC"].strip() == "—"
