@@ -7,8 +7,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 
+from core.forms import OneTimeKeyMixin
 
-class InviteForm(forms.Form):
+
+class InviteForm(OneTimeKeyMixin, forms.Form):
+    """Once per rendered form: a double click sends one e-mail, not two links of which
+    only the last works."""
+
     email = forms.EmailField(
         label="E-mail address",
         max_length=150,

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -36,6 +37,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import CodeForm, InviteForm, RecoveryCodeForm
 from accounts.middleware import two_factor_required, two_factor_step_store
+from core.form_writes import already_recorded_redirect, form_record_once, key_spent_on_form
+from core.idempotency import IdempotencyConflict
 from core.permissions import is_staff_reader
 from core.views import StaffPageMixin, finance_required, service_errors_to_form
 from holders.models import Holder, HolderLogin
@@ -80,24 +83,40 @@ class HolderPersonInviteView(StaffPageMixin, View):
         form = InviteForm(request.POST)
         if not form.is_valid():
             return self.render(request, holder, form)
-        try:
-            sent = services.holder_person_invite(
+        data = form.cleaned_data
+        people_url = f"{reverse('holders:detail', args=[holder.pk])}#people"
+
+        def write():
+            return services.holder_person_invite(
                 holder=holder,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
                 invited_by=request.user,
                 link_for=lambda token: request.build_absolute_uri(
                     reverse("accounts:invitation", args=[token])
                 ),
-                **form.cleaned_data,
+            ).invitation
+
+        try:
+            outcome = form_record_once(
+                request, form=form, write=write, location=lambda invitation: people_url
             )
         except ValidationError as exc:
             service_errors_to_form(form, exc)
             return self.render(request, holder, form)
+        except IdempotencyConflict:
+            key_spent_on_form(form, what="invitation")
+            return self.render(request, holder, form)
+        if outcome.replayed:
+            return already_recorded_redirect(request, outcome, what="invitation")
+        invitation = outcome.value
         messages.success(
             request,
-            f"Sent an invitation to {sent.invitation.email}. The link works once, until "
-            f"{sent.invitation.expires_at:%Y-%m-%d}.",
+            f"Sent an invitation to {invitation.email}. The link works once, until "
+            f"{timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M}.",
         )
-        return redirect(f"{reverse('holders:detail', args=[holder.pk])}#people")
+        return redirect(people_url)
 
 
 class HolderPersonReinviteView(StaffPageMixin, View):

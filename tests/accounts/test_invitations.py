@@ -24,6 +24,14 @@ def _accept(client, path, password=NEW_PASSWORD):
     return client.post(path, {"new_password1": password, "new_password2": password})
 
 
+def _invite_post(client, holder, data):
+    """Post the invitation form as a browser does: with the one-time key it was rendered with."""
+    form = client.get(reverse("accounts:invite", args=[holder.pk])).content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+    return client.post(reverse("accounts:invite", args=[holder.pk]),
+                       {**data, "idempotency_key": key})
+
+
 def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
@@ -42,8 +50,8 @@ def test_finance_invites_from_the_holder_page_and_the_person_sets_a_password(
     page = client.get(reverse("holders:detail", args=[entity.pk]))
     assert "Invite a person" in _text(page)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("accounts:invite", args=[entity.pk]),
+        response = _invite_post(
+            client, entity,
             {"email": "Treasurer@LoneStar.example", "first_name": "Tess", "last_name": "Reyes"},
         )
     assert response.status_code == 302
@@ -118,9 +126,8 @@ def test_inviting_again_stops_the_old_link(
     client, finance_user, entity, outbox, django_capture_on_commit_callbacks
 ):
     client.force_login(finance_user)
-    url = reverse("accounts:invite", args=[entity.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"email": "cfo@lonestar.example"})
+        _invite_post(client, entity, {"email": "cfo@lonestar.example"})
     old = link_in_mail(outbox[0])
     login = HolderLogin.objects.get(user__username="cfo@lonestar.example")
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,8 +200,7 @@ def test_a_staff_address_cannot_be_invited(client, finance_user, entity, django_
 
     _user("auditor@issuer.example", "Auditor")
     client.force_login(finance_user)
-    refused = client.post(reverse("accounts:invite", args=[entity.pk]),
-                          {"email": "auditor@issuer.example"})
+    refused = _invite_post(client, entity, {"email": "auditor@issuer.example"})
     assert refused.status_code == 200
     assert "staff login" in _text(refused)
     assert not Invitation.objects.exists()
@@ -256,7 +262,7 @@ def test_invitations_and_removals_are_in_the_audit_trail(client, finance_user, e
     from holders.models import HolderLoginEvent
 
     client.force_login(finance_user)
-    client.post(reverse("accounts:invite", args=[entity.pk]), {"email": "cfo@lonestar.example"})
+    _invite_post(client, entity, {"email": "cfo@lonestar.example"})
     login = HolderLogin.objects.get()
     client.post(reverse("accounts:remove", args=[entity.pk, login.pk]))
     made = InvitationEvent.objects.get(pgh_label="insert")
@@ -296,3 +302,28 @@ def test_the_holders_list_counts_the_people_who_sign_in(client, auditor_user, fi
     }
     assert rows["Lone Star Capital LP"].strip() == "2 people"
     assert rows["Nobody Signs In LLC"].strip() == "—"
+
+
+def test_a_double_click_sends_one_invitation(client, finance_user, entity, outbox,
+                                             django_capture_on_commit_callbacks):
+    client.force_login(finance_user)
+    form = client.get(reverse("accounts:invite", args=[entity.pk])).content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+    data = {"email": "cfo@lonestar.example", "idempotency_key": key}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("accounts:invite", args=[entity.pk]), data)
+        second = client.post(reverse("accounts:invite", args=[entity.pk]), data, follow=True)
+    assert first.status_code == 302
+    assert "already recorded" in _text(second)
+    assert Invitation.objects.count() == 1 and len(outbox) == 1
+    # The one link sent still works.
+    client.logout()
+    assert _accept(client, link_in_mail(outbox[0])).status_code == 302
+
+
+def test_an_invitation_without_its_one_time_key_is_refused(client, finance_user, entity):
+    client.force_login(finance_user)
+    refused = client.post(reverse("accounts:invite", args=[entity.pk]),
+                          {"email": "cfo@lonestar.example"})
+    assert refused.status_code == 200 and "one-time key" in _text(refused)
+    assert not Invitation.objects.exists()
