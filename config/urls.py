@@ -97,6 +97,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("api/v1/", include(api_v1)),
     path("portal/", include("portal.urls")),
     path("holders/", include("holders.urls")),

@@ -17,7 +17,7 @@ class StaffPageMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and not is_staff_reader(user):
-            if hasattr(user, "holder"):
+            if hasattr(user, "holder_login"):
                 return redirect("portal-home")
             raise PermissionDenied("NoteDesk staff pages are for Finance and Auditors.")
         return super().dispatch(request, *args, **kwargs)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from amendments.models import Amendment
 from amendments.services import amendment_holder_consent_record, amendment_propose
 from core.permissions import AUDITOR_GROUP, FINANCE_GROUP, roles_ensure
-from holders.models import Holder
+from holders.models import Holder, HolderLogin
 from holders.services import holder_create
 from notes.domain.periods import add_months, due_date_for
 from notes.domain.position import month_amounts
@@ -441,8 +441,7 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
                 user.groups.add(Group.objects.get(name=role))
         if role == "holder":
             holder = Holder.objects.filter(name=full_name).first()
-            if holder is not None and holder.user_id is None:
-                holder.user = user
-                holder.save(update_fields=["user"])
+            if holder is not None and not HolderLogin.objects.filter(user=user).exists():
+                HolderLogin.objects.create(holder=holder, user=user)
         created.append((username, DEMO_PASSWORD, role))
     return created

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import AuditLinkMixin
-from holders.models import Holder, HolderAddress
+from holders.models import Holder, HolderAddress, HolderLogin
 
 
 class HolderAddressInline(admin.TabularInline):
@@ -17,6 +17,23 @@ class HolderAddressInline(admin.TabularInline):
     fields = ["effective_from", "line1", "line2", "city", "region", "postal_code", "country"]
     ordering = ["-effective_from"]
     can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HolderLoginInline(admin.TabularInline):
+    """Who signs in for the holder. Read-only here: people are invited and removed on
+    the holder's page, which sends the invitation and ends a removed person's sessions."""
+
+    model = HolderLogin
+    extra = 0
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -33,7 +50,7 @@ class HolderAdminForm(forms.ModelForm):
 
     class Meta:
         model = Holder
-        fields = ["name", "kind", "email", "user"]
+        fields = ["name", "kind", "email"]
 
     def save(self, commit=True):
         holder = super().save(commit=False)
@@ -52,11 +69,10 @@ class HolderAdmin(AuditLinkMixin, admin.ModelAdmin):
     search_fields = ["name", "email"]
     readonly_fields = ["tax_id_masked", "registered_notes", "audit_trail"]
     fields = [
-        "name", "kind", "email", "user", "new_tax_id", "tax_id_masked", "registered_notes",
+        "name", "kind", "email", "new_tax_id", "tax_id_masked", "registered_notes",
         "audit_trail",
     ]
-    inlines = [HolderAddressInline]
-    autocomplete_fields = ["user"]
+    inlines = [HolderLoginInline, HolderAddressInline]
 
     @admin.display(description="Notes registered to this holder")
     def registered_notes(self, obj):

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from core.forms import DATE_INPUT, OneTimeKeyMixin
 from holders.models import HolderKind
-from holders.selectors import portal_login_choices
 
 KIND_FILTER_CHOICES = [("", "All kinds"), *HolderKind.choices]
 
@@ -22,12 +21,6 @@ class HolderSearchForm(forms.Form):
         if not self.is_valid():
             return ""
         return self.cleaned_data.get(name) or ""
-
-
-class PortalLoginField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        full = user.get_full_name()
-        return f"{user.get_username()} ({full})" if full else user.get_username()
 
 
 class HolderForm(forms.Form):
@@ -47,17 +40,9 @@ class HolderForm(forms.Form):
         label="Remove the tax ID on record",
         help_text="For a tax ID recorded in error; the removal is kept in the audit trail.",
     )
-    user = PortalLoginField(
-        queryset=None,
-        required=False,
-        label="Portal login",
-        empty_label="— no portal login —",
-        help_text="The login that sees this holder's notes in the portal, read-only.",
-    )
 
     def __init__(self, *args, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = portal_login_choices(holder)
         if holder is not None:
             masked = holder.tax_id_masked
             self.fields["tax_id"].help_text = (

@@ -5,6 +5,11 @@ shown on the records of the Company" on the day they are sent (§6.2, §12), so
 each address row has the date from which it is in effect and the register can
 answer "where did this holder live on day D". Tax IDs (Exhibit A) are
 sensitive: stored encrypted with a key from the environment and shown masked.
+
+The people who sign in to the portal for a holder are `HolderLogin` rows: one
+for a person holder, as many as it needs for an entity (its treasurer, its
+counsel), each with their own login, so one can be removed without the others.
+How a person is invited and removed is the accounts app's.
 """
 
 from __future__ import annotations
@@ -39,14 +44,6 @@ class Holder(models.Model):
     email = models.EmailField(blank=True)
     # Stored encrypted; an empty tax ID is stored as NULL by the encrypted field.
     tax_id = EncryptedCharField(max_length=40, blank=True, null=True, default="")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="holder",
-        help_text="The portal login that sees this holder's notes (read-only).",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,3 +107,28 @@ class HolderAddress(models.Model):
     def lines(self) -> list[str]:
         city_line = " ".join(p for p in [f"{self.city},", self.region, self.postal_code] if p)
         return [p for p in [self.line1, self.line2, city_line.strip(","), self.country] if p]
+
+
+@audited()
+class HolderLogin(models.Model):
+    """A login that sees one holder's notes in the portal (read-only).
+
+    A login belongs to at most one holder (the one-to-one), so what it sees is never
+    in doubt; a holder has as many as the people who sign in for it.
+    """
+
+    holder = models.ForeignKey(Holder, on_delete=models.PROTECT, related_name="logins")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="holder_login",
+        help_text="The portal login that sees this holder's notes (read-only).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["holder", "id"]
+        verbose_name = "portal login"
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.holder}"

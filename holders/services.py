@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.permissions import is_staff_reader
-from holders.models import Holder, HolderAddress
+from holders.models import Holder, HolderAddress, HolderLogin
 
 # The tax ID argument of `holder_update` when the tax ID is to stay as it is.
 KEEP = object()
@@ -32,11 +32,17 @@ def holder_create(
     address_effective_from: date | None = None,
     user=None,
 ) -> Holder:
-    """Add a holder to the register, with its first address if given."""
-    _portal_login_check(user)
-    holder = Holder(name=name, kind=kind, email=email, tax_id=tax_id, user=user)
+    """Add a holder to the register, with its first address if given.
+
+    Args:
+        user: an existing login to link as the holder's portal login (people are
+            otherwise invited: `accounts.services.holder_person_invite`).
+    """
+    holder = Holder(name=name, kind=kind, email=email, tax_id=tax_id)
     holder.full_clean()
     holder.save()
+    if user is not None:
+        holder_login_link(holder=holder, user=user)
     if address:
         holder_address_add(
             holder=holder,
@@ -46,13 +52,31 @@ def holder_create(
     return holder
 
 
-def _portal_login_check(user) -> None:
-    """A portal login sees one holder's notes, read-only; staff logins are not holders."""
-    if user is not None and is_staff_reader(user):
+@transaction.atomic
+def holder_login_link(*, holder: Holder, user) -> HolderLogin:
+    """Let a login see `holder`'s notes in the portal (read-only).
+
+    Raises:
+        ValidationError: a Finance or Auditor login (or an admin), or a login that
+            already signs in for another holder.
+    """
+    if is_staff_reader(user) or user.is_staff:
         raise ValidationError(
-            {"user": f"{user.get_username()} is a Finance or Auditor login; a portal login "
-                     "must be one that sees only its holder's notes."}
+            {"user": f"{user.get_username()} is a staff login; a portal login must be one "
+                     "that sees only its holder's notes."}
         )
+    existing = HolderLogin.objects.select_for_update().filter(user=user).first()
+    if existing is not None:
+        if existing.holder_id == holder.pk:
+            return existing
+        raise ValidationError(
+            {"user": f"{user.get_username()} already signs in for another holder; a login "
+                     "sees one holder's notes."}
+        )
+    login = HolderLogin(holder=holder, user=user)
+    login.full_clean()
+    login.save()
+    return login
 
 
 @transaction.atomic
@@ -63,9 +87,8 @@ def holder_update(
     kind: str,
     email: str = "",
     tax_id=KEEP,
-    user=None,
 ) -> Holder:
-    """Change a holder's name, kind, e-mail, tax ID or portal login.
+    """Change a holder's name, kind, e-mail or tax ID.
 
     The address is not changed here: a move is a new address from its
     effective date (`holder_address_add`), so the history stays (§6.2, §12).
@@ -74,12 +97,10 @@ def holder_update(
         tax_id: the new tax ID; `KEEP` (the default) leaves the stored one as it is.
 
     Raises:
-        ValidationError: a blank name, an unknown kind, a bad e-mail, a staff
-            login as the portal login, or a login already linked to another holder.
+        ValidationError: a blank name, an unknown kind or a bad e-mail.
     """
     holder = Holder.objects.select_for_update().get(pk=holder.pk)
-    _portal_login_check(user)
-    holder.name, holder.kind, holder.email, holder.user = name, kind, email, user
+    holder.name, holder.kind, holder.email = name, kind, email
     if tax_id is not KEEP:
         holder.tax_id = tax_id
     holder.full_clean()

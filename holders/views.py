@@ -54,7 +54,7 @@ class HolderListView(StaffPageMixin, View):
 
 class HolderDetailView(StaffPageMixin, View):
     def get(self, request, pk: int):
-        holder = get_object_or_404(Holder.objects.select_related("user"), pk=pk)
+        holder = get_object_or_404(Holder.objects, pk=pk)
         return holder_detail_response(request, holder)
 
 
@@ -103,7 +103,6 @@ class HolderCreateView(StaffPageMixin, View):
                 kind=data["kind"],
                 email=data["email"],
                 tax_id=data["tax_id"],
-                user=data["user"],
                 address=address,
                 address_effective_from=(
                     address_form.cleaned_data["effective_from"] if address else None
@@ -160,7 +159,6 @@ class HolderEditView(StaffPageMixin, View):
             "name": holder.name,
             "kind": holder.kind,
             "email": holder.email,
-            "user": holder.user_id,
         }
         return self.render(request, holder, HolderForm(initial=initial, holder=holder))
 
@@ -179,7 +177,6 @@ class HolderEditView(StaffPageMixin, View):
                 email=data["email"],
                 # Write-only: a blank field keeps the tax ID on record.
                 tax_id=form.tax_id_change(services.KEEP),
-                user=data["user"],
             )
         except ValidationError as exc:
             service_errors_to_form(form, exc)
@@ -198,7 +195,7 @@ class HolderAddressAddView(StaffPageMixin, View):
 
     def post(self, request, pk: int):
         finance_required(request)
-        holder = get_object_or_404(Holder.objects.select_related("user"), pk=pk)
+        holder = get_object_or_404(Holder.objects, pk=pk)
         form = HolderAddressCreateForm(request.POST)
         if not form.is_valid():
             return holder_detail_response(request, holder, address_form=form)

@@ -1,5 +1,6 @@
 """Settings shared by every environment. What differs comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "core",
     "approvals",
     "notes",
@@ -51,6 +56,7 @@ INSTALLED_APPS = [
     "amendments",
     "deadlines",
     "portal",
+    "accounts",
     "reports",
     "demo",
 ]
@@ -67,10 +73,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session idle too long or open too long (accounts/middleware.py).
+    "accounts.middleware.SessionTimeoutMiddleware",
+    # `request.user.is_verified()`: the second factor was given in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # A second factor asked for before any page: at sign-in, and enrolment for staff
+    # when TWO_FACTOR_REQUIRED_FOR_STAFF is on.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records the acting user and URL on every audit event of the request.
     "pghistory.middleware.HistoryMiddleware",
+    # Refuses a sign-in from a username and address locked out by django-axes (last).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,11 +150,58 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# django-axes watches every sign-in (the login page, admin's, password checks); the
+# ModelBackend signs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # A refused form post gets the product's 403 page, also in DEBUG.
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in and sessions (docs/operations.md, "Accounts and sign-in").
+# A session ends after this many minutes without a request, and this many hours after
+# sign-in whatever happens; the cookie does not outlive the absolute limit.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_ABSOLUTE_TIMEOUT_HOURS = env.int("SESSION_ABSOLUTE_TIMEOUT_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link from an e-mail (an invitation, a password reset) must open
+# with the session a signed-in person already has.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Staff (Finance, Auditors, admins) must set up and give a second factor (TOTP) to use
+# any page; holders may. On in production (config/settings/production.py).
+TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=False)
+# The name an authenticator app shows beside the six-digit code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="NoteDesk")
+# Recovery codes made at enrolment (each works once).
+TWO_FACTOR_RECOVERY_CODES = 10
+# An invitation link to a holder's portal works once, for this many days.
+HOLDER_INVITATION_VALID_DAYS = env.int("HOLDER_INVITATION_VALID_DAYS", default=7)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=2) * 3600
+
+# Failed sign-ins (django-axes): after AXES_FAILURE_LIMIT failures of one username from
+# one address, that pair is refused for AXES_COOLOFF_MINUTES. Keyed on both together so
+# that one office address cannot lock out every user behind it, nor one user be locked
+# out from everywhere by someone guessing their password.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout page never names the username, so it reads the same whether it exists.
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a proxy, the client's address is the last one the proxy adds to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="America/Los_Angeles")

@@ -20,3 +20,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise scans 
 NOTICES_AFTER_SERVICING = False
 # Four eyes is off here; its tests turn it on.
 NOTEDESK_FOUR_EYES = False
+# Tests that watch failed sign-ins turn django-axes on (it needs the request, which
+# `Client.login` does not give); the staff second factor likewise.
+AXES_ENABLED = False
+TWO_FACTOR_REQUIRED_FOR_STAFF = False

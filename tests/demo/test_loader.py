@@ -67,7 +67,7 @@ def test_demo_logins_have_their_roles():
     assert users.get(username="finance").groups.filter(name="Finance").exists()
     assert users.get(username="auditor").groups.filter(name="Auditor").exists()
     assert users.get(username="admin").is_superuser
-    assert Holder.objects.get(user__username="holder").notes.exists()
+    assert Holder.objects.get(logins__user__username="holder").notes.exists()
 
 
 def test_demo_tells_the_2006_story_to_its_end(django_capture_on_commit_callbacks):

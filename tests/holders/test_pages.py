@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from holders.models import Holder, HolderAddress
-from holders.services import KEEP, holder_address_add, holder_update
+from holders.models import Holder, HolderAddress, HolderLogin
+from holders.selectors import holder_for_user, portal_login_choices
+from holders.services import KEEP, holder_address_add, holder_login_link, holder_update
 from notes.services.payments import payment_record
 from tests.factories import HolderFactory, NoteFactory
 
@@ -47,7 +48,6 @@ def _holder_post(key, **overrides):
         "kind": "entity",
         "email": "notes@lonestar.example",
         "tax_id": "12-3456789",
-        "user": "",
         "idempotency_key": key,
         "address-line1": "100 Congress Ave",
         "address-line2": "",
@@ -189,42 +189,56 @@ def test_a_holder_without_an_address_is_added(client, finance_user):
     assert not HolderAddress.objects.exists()
 
 
-def test_a_staff_login_cannot_be_a_portal_login(finance_user, auditor_user):
+def test_a_staff_login_cannot_be_a_portal_login(finance_user, auditor_user, admin_user):
     from django.core.exceptions import ValidationError
 
     holder = HolderFactory()
+    for staff in (finance_user, auditor_user, admin_user):
+        with pytest.raises(ValidationError) as refused:
+            holder_login_link(holder=holder, user=staff)
+        assert "is a staff login" in str(refused.value)
+    assert not HolderLogin.objects.exists()
+
+
+def test_a_login_sees_one_holder_and_a_holder_has_several_people(holder_user,
+                                                                 django_user_model):
+    from django.core.exceptions import ValidationError
+
+    user, holder = holder_user
     with pytest.raises(ValidationError) as refused:
-        holder_update(holder=holder, name=holder.name, kind="person", user=auditor_user)
-    assert "Finance or Auditor login" in str(refused.value)
+        holder_login_link(holder=HolderFactory(), user=user)
+    assert "already signs in for another holder" in str(refused.value)
+    colleague = django_user_model.objects.create_user("treasurer", password="pw")
+    holder_login_link(holder=holder, user=colleague)
+    assert holder_login_link(holder=holder, user=colleague).user == colleague  # once
+    assert set(holder.logins.values_list("user__username", flat=True)) == {
+        "margaret", "treasurer"}
+    assert holder_for_user(colleague) == holder == holder_for_user(user)
 
 
 def test_the_portal_login_choices_leave_out_staff_and_other_holders(
-    client, finance_user, auditor_user, holder_user, django_user_model
+    finance_user, auditor_user, holder_user, django_user_model
 ):
     free = django_user_model.objects.create_user("newholder", password="pw")
-    client.force_login(finance_user)
-    content = client.get(reverse("holders:create")).content.decode()
-    assert f'value="{free.pk}"' in content
-    for taken in (finance_user, auditor_user, holder_user[0]):
-        assert f'<option value="{taken.pk}"' not in content
+    user, holder = holder_user
+    assert set(portal_login_choices()) == {free}
+    assert set(portal_login_choices(holder)) == {free, user}
 
 
 # --- Edit a holder -------------------------------------------------------------------------
 
 
-def test_editing_keeps_the_tax_id_unless_a_new_one_is_typed(client, finance_user,
-                                                            django_user_model):
+def test_editing_keeps_the_tax_id_unless_a_new_one_is_typed(client, finance_user):
     holder = HolderFactory(name="M. Keller", tax_id="123-45-6789")
-    login = django_user_model.objects.create_user("mkeller", password="pw")
     client.force_login(finance_user)
     form = _text(client.get(reverse("holders:edit", args=[holder.pk])))
     assert "On record: ***-**-6789" in form and "123-45-6789" not in form
     url = reverse("holders:edit", args=[holder.pk])
     data = {"name": "Margaret Keller", "kind": "person", "email": "mk@example.com",
-            "tax_id": "", "user": login.pk}
+            "tax_id": ""}
     assert client.post(url, data).status_code == 302
     holder.refresh_from_db()
-    assert (holder.name, holder.tax_id, holder.user) == ("Margaret Keller", "123-45-6789", login)
+    assert (holder.name, holder.tax_id) == ("Margaret Keller", "123-45-6789")
     client.post(url, {**data, "tax_id": "987-65-4321"})
     holder.refresh_from_db()
     assert holder.tax_id == "987-65-4321"

@@ -48,8 +48,9 @@ def test_admin_can_replace_the_tax_id_without_seeing_it(client, admin_user):
     holder = HolderFactory(tax_id="512-44-6781")
     client.force_login(admin_user)
     data = {
-        "name": holder.name, "kind": "person", "email": holder.email, "user": "",
+        "name": holder.name, "kind": "person", "email": holder.email,
         "new_tax_id": "999-88-7777",
+        "logins-TOTAL_FORMS": "0", "logins-INITIAL_FORMS": "0",
         "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
         "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0",
     }
