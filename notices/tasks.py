@@ -18,6 +18,11 @@ def notice_emails_task(notice_ids: list[int]) -> int:
     return email.notice_emails_send(notice_ids=notice_ids)
 
 
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def transfer_refusal_notice_task(transfer_id: int) -> int:
+    return len(job.transfer_refusal_notice_make(transfer_id=transfer_id))
+
+
 @shared_task
 def notices_daily_task() -> int:
     """The notice job as of the issuer's today; also finishes what was left behind:
