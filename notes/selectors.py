@@ -677,8 +677,8 @@ class TimelineEntry:
     """One thing that happened to a note, said plainly.
 
     ``kind`` names the sort of fact (issued, statement, adjustment, paid,
-    past_due, payment, reversal, default, repaid, conversion, cash_in_lieu,
-    notice, election); ``anchor`` links to where the page shows the record.
+    past_due, payment, reversal, default, transfer, repaid, conversion,
+    cash_in_lieu, notice, election); ``anchor`` links to where the page shows the record.
     ``order`` keeps a day's facts in the order they happen (issue first).
     """
 
@@ -807,6 +807,7 @@ def note_timeline(
     payments: list[Payment] | None = None,
     default_events: list[DefaultEvent] | None = None,
     today: date | None = None,
+    chain: list[Holding] | None = None,
 ) -> list[TimelineEntry]:
     """Everything that happened to the note, oldest first, in plain words.
 
@@ -826,10 +827,11 @@ def note_timeline(
     if default_events is None:
         default_events = list(DefaultEvent.objects.filter(note=note).order_by("date", "id"))
     currency = note.currency
+    chain = note_register_chain(note) if chain is None else chain
     entries = [
         TimelineEntry(
             day=note.issue_date, kind="issued",
-            title=f"Issued to {note.holder.name}",
+            title=f"Issued to {chain[0].holder.name}",
             detail=(
                 f"{note.series}. Simple interest at {note.series.effective_rate * 100:g}% a year"
                 f" ({note.series.day_count}), paid monthly by the {note.series.interest_due_day}th"
@@ -860,6 +862,22 @@ def note_timeline(
             day=e.date, kind="default", title=e.get_kind_display(),
             detail=(e.description + " " if e.description else "") + delivered,
             anchor=f"default-event-{e.pk}", order=40,
+        ))
+    for link in chain[1:]:
+        t = link.transfer
+        legend = (
+            "The note bears the restrictive legend."
+            if t.legend_required
+            else f"Legend not required: {t.legend_counsel_reference}."
+        )
+        entries.append(TimelineEntry(
+            day=link.held_from, kind="transfer",
+            title=f"Transferred from {t.transferor.name} to {t.transferee.name} (§10)",
+            detail=(
+                f"Notice received {t.notice_received_on:%Y-%m-%d}, opinion of counsel "
+                f"{t.opinion_received_on:%Y-%m-%d}, approved {t.decided_on:%Y-%m-%d}. {legend}"
+            ),
+            order=8,
         ))
     if note.status == NoteStatus.REPAID and note.ended_on:
         entries.append(TimelineEntry(
