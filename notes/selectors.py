@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
@@ -980,6 +981,7 @@ def holder_on_expression(note_field: str = "note", day_field: str = "paid_on"):
         Subquery(latest.values("transferee_id")[:1]),
         Subquery(first.values("transferor_id")[:1]),
         F(f"{note_field}__holder_id"),
+        output_field=BigIntegerField(),
     )
 
 

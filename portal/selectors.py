@@ -39,18 +39,23 @@ def holder_note_money(*, holder: Holder, note: Note, as_of: date) -> NoteMoney:
     held = holder_held_periods(note, holder)
     if not held:
         raise Note.DoesNotExist(f"{holder} never held {note}.")
-    last = held[-1].held_until
-    money = note_money_read(note=note, as_of=min(as_of, last) if last else as_of)
-    if len(held) == 1 and held[0].held_from <= note.issue_date and last is None:
+    money = note_money_read(note=note, as_of=as_of)
+    if len(held) == 1 and held[0].held_from <= note.issue_date and held[0].held_until is None:
         return money  # held from issue: everything is theirs
+    last = held[-1].held_until
+    position = money if last is None or last >= as_of else note_money_read(note=note, as_of=last)
 
     def overlaps(start: date, end: date) -> bool:
         return any(
             h.held_from <= end and (h.held_until is None or start <= h.held_until) for h in held
         )
 
+    # The statements of the months held, as they stand today; the position on the
+    # last day held.
     return dataclasses.replace(
-        money,
+        position,
         statements=[s for s in money.statements if overlaps(s.period_start, s.period_end)],
-        unstated_lines=[line for line in money.unstated_lines if overlaps(line.start, line.end)],
+        unstated_lines=[
+            line for line in position.unstated_lines if overlaps(line.start, line.end)
+        ],
     )

@@ -79,6 +79,8 @@ class TransferSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["decided_on", "created_at"]
         extra_kwargs = {"effective_date": {"required": False}}
+        # The one-pending-per-note rule is the service's to say (409), not a 400 here.
+        validators = []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

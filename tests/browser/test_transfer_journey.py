@@ -53,6 +53,6 @@ def test_record_a_notice_of_transfer_approve_it_and_see_the_chain(
     assert rows.count() == 2
     assert seller.name in rows.nth(0).inner_text() and "2007-02-28" in rows.nth(0).inner_text()
     assert buyer.name in rows.nth(1).inner_text() and "Bears the legend" in rows.nth(1).inner_text()
-    history = page.locator("#history")
+    history = page.locator("#changes")
     assert "Holder" in history.inner_text() and finance_user.username in history.inner_text()
     page.screenshot(path=str(tmp_path / "chain.png"), full_page=True)

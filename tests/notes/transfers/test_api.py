@@ -41,14 +41,17 @@ def test_an_approved_transfer_changes_the_registered_holder(finance_api, note, b
     assert listed["count"] == 1 and listed["results"][0]["id"] == data["id"]
 
 
-def test_a_refusal_needs_a_reason_and_notifies_the_holder(finance_api, note, buyer):
+def test_a_refusal_needs_a_reason_and_notifies_the_holder(
+    finance_api, note, buyer, django_capture_on_commit_callbacks
+):
     response = finance_api.post(URL, body(note, buyer, decision="refused"), format="json")
     assert response.status_code == 400 and "reason" in response.json()
     assert not Transfer.objects.exists()
-    response = finance_api.post(
-        URL, body(note, buyer, decision="refused", reason="Opinion not satisfactory"),
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance_api.post(
+            URL, body(note, buyer, decision="refused", reason="Opinion not satisfactory"),
+            format="json",
+        )
     assert response.status_code == 201
     assert Note.objects.get(pk=note.pk).holder != buyer
     letter = Notice.objects.get(kind=NoticeKind.TRANSFER_REFUSAL)

@@ -169,6 +169,6 @@ def test_the_transfer_page_shows_its_history(client, finance_user, note, buyer):
     transfer_approve(transfer=transfer, effective_date=date(2007, 1, 10))
     client.force_login(finance_user)
     text = _text(client.get(reverse("transfer-detail", args=[transfer.pk])))
-    assert "History" in text
+    assert "History of changes" in text
     assert "Decision Awaiting decision Approved" in text
     assert "Effective date — 2007-01-10" in text
