@@ -62,7 +62,11 @@ def _shown(value, model_field, related: dict) -> str:
 
 
 def record_history(obj, *, limit: int = 50) -> list[HistoryEntry]:
-    """The record's audited changes, newest first (three queries; none if not audited)."""
+    """The record's audited changes, newest first.
+
+    One query for the events, one per related model they name that the record
+    does not hold already, one for the users; none for a model not audited.
+    """
     event_model = getattr(type(obj), "pgh_event_model", None)
     if event_model is None:
         return []
@@ -78,14 +82,19 @@ def record_history(obj, *, limit: int = 50) -> list[HistoryEntry]:
     )
     if not events:
         return []
-    # The related records named in any event, one query per related model.
+    # The related records named in any event, one query per related model; those the
+    # record already holds (loaded with it) are not fetched again.
     wanted: dict = {}
+    related = {}
     for f in tracked:
         if f.is_relation:
             ids = {getattr(e, f.attname) for e in events} - {None}
+            if f.is_cached(obj) and getattr(obj, f.attname) in ids:
+                current = getattr(obj, f.name)
+                related[(f.related_model, current.pk)] = current
+                ids.discard(current.pk)
             if ids:
                 wanted.setdefault(f.related_model, set()).update(ids)
-    related = {}
     for model, ids in wanted.items():
         for pk, record in model._default_manager.in_bulk(ids).items():
             related[(model, pk)] = record

@@ -364,6 +364,16 @@ def demo_transfers_load(ats_notes: list[Note], ats_holders: list[Holder]) -> Non
                 "transferee's state; it is not reasonably satisfactory to the Company."
             ),
         )
+        # The refusal letter is made once the refusal commits; it was mailed that day.
+        transaction.on_commit(demo_transfer_letters_mail)
+
+
+def demo_transfer_letters_mail() -> None:
+    """Deposit the refusal letters of the demo's transfers on their date, as the register did."""
+    for letter in Notice.objects.filter(
+        kind=NoticeKind.TRANSFER_REFUSAL, sent_on__isnull=True
+    ).order_by("notice_date", "id"):
+        notices_deposit(notices=[letter.pk], deposited_on=letter.notice_date)
 
 
 def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]], what: str):
