@@ -17,6 +17,7 @@ from notes.api import (
     PaymentViewSet,
     SeriesViewSet,
     ServicingRunViewSet,
+    TransferViewSet,
 )
 from notices.api import NoticeViewSet, ObligationList
 from offerings.api import (
@@ -51,6 +52,7 @@ router.register("series", SeriesViewSet, basename="series")
 router.register("holders", HolderViewSet, basename="holder")
 router.register("notes", NoteViewSet, basename="note")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("servicing/runs", ServicingRunViewSet, basename="servicing-run")
 router.register("offerings", OfferingViewSet, basename="offering")
 router.register("corporate-events", CorporateEventViewSet, basename="corporate-event")

@@ -5,5 +5,6 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "NoteDesk machinery"
 
-    def ready(self):
-        from core import encryption, task_signals  # noqa: F401 - connects their receivers
+    def ready(self) -> None:
+        # Connects their receivers; registers the money facts' system check.
+        from core import encryption, money_facts, task_signals  # noqa: F401

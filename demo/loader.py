@@ -30,6 +30,12 @@ from notes.services import issuer_create, note_create, series_create
 from notes.services.defaults import default_event_record
 from notes.services.payments import payment_record
 from notes.services.servicing import servicing_run_start, statements_generate
+from notes.services.transfers import (
+    document_store,
+    transfer_approve,
+    transfer_refuse,
+    transfer_request,
+)
 from notices.models import Direction, Notice, NoticeKind
 from notices.services.delivery import notices_deposit
 from notices.services.job import notices_due
@@ -262,7 +268,8 @@ def demo_notices_load() -> int:
     mailed, they are the overdue item on the deadline page. Returns how many
     letters were made.
     """
-    if Notice.objects.exists():
+    # (A transfer's refusal letter is made on its own as soon as it is recorded.)
+    if Notice.objects.filter(kind=NoticeKind.INTEREST_STATEMENT).exists():
         return 0
     today = timezone.localdate()
     # The statements the letters are made from (the servicing run makes the same ones,
@@ -291,6 +298,84 @@ def demo_notices_load() -> int:
         if mailed:
             notices_deposit(notices=mailed, deposited_on=day)
     return made
+
+
+# --- Transfers (§10) -------------------------------------------------------------------
+
+
+def _demo_pdf(title: str, lines: list[str]):
+    """A short letter as a PDF upload, as a scan of the received document would be."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from weasyprint import HTML  # loads Pango on first use
+
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    pdf = HTML(string=f"<h1>{title}</h1>{body}").write_pdf()
+    return SimpleUploadedFile(f"{title.lower().replace(' ', '-')}.pdf", pdf)
+
+
+def demo_transfers_load(ats_notes: list[Note], ats_holders: list[Holder]) -> None:
+    """One transfer approved and one refused in the 2006 series (§10), once.
+
+    ATS06-004 passes to another holder of the series from 2007-03-01, with the
+    restrictive legend; its payments, letters and Form 1099 figures from that
+    day go to the new holder. A request for ATS06-006 is refused because the
+    opinion of counsel did not cover state law; the holder gets a letter.
+    """
+    from notes.models import Transfer
+
+    approved_note, refused_note = ats_notes[3], ats_notes[5]
+    if not Transfer.objects.filter(note=approved_note).exists():
+        seller, buyer = approved_note.holder, ats_holders[6]
+        transfer = transfer_request(
+            note=approved_note,
+            transferee=buyer,
+            manner="Private sale of the whole Note for cash",
+            notice_received_on=date(2007, 2, 20),
+            opinion_received_on=date(2007, 2, 26),
+            notice_document=document_store(
+                upload=_demo_pdf("Notice of transfer", [
+                    f"{seller.name} gives notice under Section 10 of the Note "
+                    f"{approved_note.number} of its proposed sale to {buyer.name}.",
+                ]),
+                field="notice_document",
+            ),
+            opinion_document=document_store(
+                upload=_demo_pdf("Opinion of counsel", [
+                    "In our opinion the sale may be effected without registration or "
+                    "qualification under the Securities Act of 1933 or state law.",
+                ]),
+                field="opinion_document",
+            ),
+        )
+        transfer_approve(
+            transfer=transfer, effective_date=date(2007, 3, 1), decided_on=date(2007, 2, 28)
+        )
+    if not Transfer.objects.filter(note=refused_note).exists():
+        transfer = transfer_request(
+            note=refused_note,
+            transferee=ats_holders[4],
+            manner="Gift to a family trust",
+            notice_received_on=date(2007, 6, 4),
+            opinion_received_on=date(2007, 6, 8),
+        )
+        transfer_refuse(
+            transfer=transfer,
+            decided_on=date(2007, 6, 15),
+            reason=(
+                "The opinion of counsel does not address the securities laws of the "
+                "transferee's state; it is not reasonably satisfactory to the Company."
+            ),
+        )
+        # The refusal letter is made once the refusal commits; it was mailed that day.
+        transaction.on_commit(demo_transfer_letters_mail)
+
+
+def demo_transfer_letters_mail() -> None:
+    """Deposit the refusal letters of the demo's transfers on their date, as the register did."""
+    for letter in Notice.objects.filter(
+        kind=NoticeKind.TRANSFER_REFUSAL, sent_on__isnull=True
+    ).order_by("notice_date", "id"):
+        notices_deposit(notices=[letter.pk], deposited_on=letter.notice_date)
 
 
 def _offering(issuer, *, closing: date, gross: str, sales: list[tuple[int, str]], what: str):
@@ -348,6 +433,7 @@ def demo_load(*, with_letters: bool = True) -> dict[str, int]:
     ats_series = _series(ats, "10% Convertible Promissory Notes, July 2006", date(2006, 7, 14))
     ats_holders = [_holder(h, date(2006, 7, 1)) for h in ATS_HOLDERS]
     ats_notes = _notes(ats_series, "ATS06", ats_holders, ATS_NOTES)
+    demo_transfers_load(ats_notes, ats_holders)
 
     rls = Issuer.objects.filter(name="Redwood Ledger Systems, Inc.").first() or issuer_create(
         name="Redwood Ledger Systems, Inc.",

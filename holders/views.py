@@ -22,6 +22,7 @@ from core.form_writes import (
     form_record_once,
     key_spent_on_form,
 )
+from core.history import record_history
 from core.idempotency import IdempotencyConflict
 from core.permissions import is_finance
 from core.views import StaffPageMixin, finance_required, service_errors_to_form
@@ -67,6 +68,7 @@ def holder_detail_response(request, holder: Holder, *, address_form=None, status
         "addresses": selectors.holder_addresses(holder),
         "address_form": address_form if finance else None,
         "can_write": finance,
+        "entries": record_history(holder),
     }
     return TemplateResponse(request, "holders/holder_detail.html", context, status=status)
 

@@ -1,4 +1,5 @@
-"""Admin views of the money facts: statements, payments, servicing runs, events of default.
+"""Admin views of the money facts: statements, payments, servicing runs, events of default,
+transfers (§10) with their documents and stop-transfer instructions.
 
 Statements, payments and allocations are append-only (a database trigger
 refuses updates and deletes; corrections are reversing payments made through
@@ -12,11 +13,14 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdminMixin
 from notes.models import (
     DefaultEvent,
+    Document,
     InterestStatement,
     Payment,
     PaymentAllocation,
     ServicingChunk,
     ServicingRun,
+    StopTransferInstruction,
+    Transfer,
 )
 
 
@@ -102,3 +106,35 @@ class DefaultEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["note", "kind", "date", "delivery_method", "deemed_delivered_on", "resolves",
               "description", "recorded_by", "created_at"]
     readonly_fields = fields
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Transfers (§10): recorded and decided on the Transfers pages or through the API."""
+
+    list_display = [
+        "id", "note", "transferor", "transferee", "notice_received_on", "decision",
+        "effective_date", "legend_required",
+    ]
+    list_filter = ["decision", "legend_required", "note__series"]
+    list_select_related = ["note", "transferor", "transferee"]
+    search_fields = ["note__number", "transferor__name", "transferee__name"]
+    readonly_fields = [f.name for f in Transfer._meta.fields]
+    fields = readonly_fields
+
+
+@admin.register(StopTransferInstruction)
+class StopTransferInstructionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["note", "recorded_on", "reason", "lifted_on"]
+    list_select_related = ["note"]
+    search_fields = ["note__number", "reason"]
+    readonly_fields = [f.name for f in StopTransferInstruction._meta.fields]
+    fields = readonly_fields
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "original_name", "content_type", "size", "sha256", "created_at"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = [f.name for f in Document._meta.fields]
+    fields = readonly_fields

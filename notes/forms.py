@@ -330,3 +330,110 @@ class NoteImportConfirmForm(OneTimeKeyMixin, forms.Form):
             raise ValidationError(
                 "The rows came back changed from the preview: upload the file again."
             ) from exc
+
+
+# --- Transfers (§10) ------------------------------------------------------------------
+
+
+class TransferRequestForm(OneTimeKeyMixin, forms.Form):
+    """The holder's written notice and counsel's opinion, with copies, as staff enter them."""
+
+    transferee = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Transferee (a holder on the register)",
+        empty_label="— a new holder, named below —",
+    )
+    new_name = forms.CharField(max_length=200, required=False, label="New holder's name")
+    new_kind = forms.ChoiceField(
+        choices=[("person", "Person"), ("entity", "Entity")], required=False,
+        label="New holder is a",
+    )
+    new_line1 = forms.CharField(max_length=200, required=False, label="Address")
+    new_city = forms.CharField(max_length=100, required=False, label="City")
+    new_region = forms.CharField(max_length=100, required=False, label="State")
+    new_postal_code = forms.CharField(max_length=20, required=False, label="ZIP code")
+    manner = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        label="Manner of the disposition", help_text="As the holder's notice describes it.",
+    )
+    notice_received_on = forms.DateField(
+        widget=DATE_INPUT, label="Holder's written notice received on"
+    )
+    notice_document = forms.FileField(
+        label="Copy of the notice", help_text="PDF, PNG or JPEG."
+    )
+    opinion_received_on = forms.DateField(
+        widget=DATE_INPUT, label="Opinion of the holder's counsel received on"
+    )
+    opinion_document = forms.FileField(
+        label="Copy of the opinion", help_text="PDF, PNG or JPEG."
+    )
+
+    def __init__(self, *args, holders=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transferee"].queryset = holders
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("transferee") and not (cleaned.get("new_name") or "").strip():
+            self.add_error(
+                "transferee", "Choose the transferee on the register, or name a new holder."
+            )
+        if not cleaned.get("transferee") and (cleaned.get("new_name") or "").strip():
+            for field in ("new_line1", "new_city"):
+                if not (cleaned.get(field) or "").strip():
+                    self.add_error(field, "The new holder's address is needed for notices (§12).")
+        return cleaned
+
+
+class TransferDecisionForm(OneTimeKeyMixin, forms.Form):
+    """Approve (from an effective date, with or without the legend) or refuse, with why."""
+
+    prefix = "decision"
+
+    decision = forms.ChoiceField(
+        choices=[("approved", "Approve"), ("refused", "Refuse")], widget=forms.RadioSelect,
+        label="Decision",
+    )
+    effective_date = forms.DateField(
+        widget=DATE_INPUT, required=False, label="Effective date (approval)",
+        help_text="The transferee is the registered holder from this day.",
+    )
+    legend_required = forms.BooleanField(
+        required=False, initial=True, label="The note keeps the restrictive legend",
+        help_text="Untick only on the opinion of the issuer's counsel (§10).",
+    )
+    legend_counsel_reference = forms.CharField(
+        max_length=200, required=False, label="Issuer's counsel opinion (legend not required)",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
+        label="Reason (refusal)", help_text="Told to the holder in a letter (§10).",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "approved" and not cleaned.get("effective_date"):
+            self.add_error("effective_date", "An approval needs its effective date.")
+        if cleaned.get("decision") == "refused" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why the transfer is refused; the holder is told (§10).")
+        return cleaned
+
+
+class StopTransferForm(OneTimeKeyMixin, forms.Form):
+    prefix = "stop"
+
+    recorded_on = forms.DateField(widget=DATE_INPUT, label="Instruction dated")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Reason"
+    )
+
+
+class StopTransferLiftForm(OneTimeKeyMixin, forms.Form):
+    prefix = "lift"
+
+    lifted_on = forms.DateField(widget=DATE_INPUT, label="Lifted on")
+    lift_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Why it is lifted"
+    )

@@ -265,6 +265,8 @@ class InterestStatement(models.Model):
     negative, and the servicing cycle never issues one for 0.00.
     """
 
+    money_fact = True
+
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="statements")
     period_start = models.DateField()
     period_end = models.DateField()
@@ -344,6 +346,8 @@ class Payment(models.Model):
     original had never been made.
     """
 
+    money_fact = True
+
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField()
     amount = MoneyField(max_digits=16, decimal_places=2, default_currency="USD")
@@ -392,6 +396,8 @@ class Payment(models.Model):
 
 class PaymentAllocation(models.Model):
     """The part of an interest payment applied to one month (oldest unpaid first)."""
+
+    money_fact = True
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="allocations")
@@ -493,6 +499,8 @@ class DefaultEvent(models.Model):
     recorded.
     """
 
+    money_fact = True
+
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="default_events")
     kind = models.CharField(max_length=24, choices=DefaultEventKind.choices)
     date = models.DateField(
@@ -567,3 +575,259 @@ class DefaultEvent(models.Model):
     @property
     def clause(self) -> str:
         return DEFAULT_EVENT_CLAUSES[self.kind]
+
+
+# --- Transfers of a note (§10) and the register's chain of holders -------------------
+
+
+class Document(models.Model):
+    """A document received for the register (a holder's notice, an opinion of counsel).
+
+    Stored once through Django's storage under MEDIA_ROOT, with the SHA-256 of
+    its bytes, its size and its content type as checked on upload (PDF, PNG or
+    JPEG by their first bytes, never by the name); served only to staff.
+    Append-only: a document is never replaced, a new one is uploaded instead.
+    """
+
+    money_fact = True
+
+    file = models.FileField(upload_to="register/%Y/%m/", max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256"
+            ),
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="document_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    content_type__in=["application/pdf", "image/png", "image/jpeg"]
+                ),
+                name="document_content_type",
+            ),
+        ]
+        triggers = [append_only()]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.size:,} bytes)"
+
+
+class TransferDecision(models.TextChoices):
+    PENDING = "pending", "Awaiting decision"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+# A decision is recorded once: these go from their pending values to the decision's.
+TRANSFER_DECISION_FIELDS = (
+    "decision", "decided_on", "decided_by", "decision_reason", "effective_date",
+    "legend_required", "legend_counsel_reference",
+)
+
+
+@audited()
+class Transfer(models.Model):
+    """A transfer of a note from its registered holder to another (§10).
+
+    The holder gives the Company written notice of the disposition, with an
+    opinion of the holder's counsel that it may be made without registration;
+    staff approve or refuse it. An approved transfer makes the transferee the
+    registered holder from its effective date; the transfers of a note, in
+    order, are the register's chain of holders. A refusal is notified to the
+    holder in writing. The note keeps the restrictive legend unless the
+    issuer's counsel recorded that it is not needed.
+
+    Append-only, its decision recorded once: the database refuses every DELETE
+    and every UPDATE but the one from ``pending`` to a decision, which may
+    change only the decision's own columns.
+    """
+
+    money_fact = True
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="transfers")
+    transferor = models.ForeignKey(
+        "holders.Holder", on_delete=models.PROTECT, related_name="transfers_out",
+        help_text="The registered holder when the notice was recorded.",
+    )
+    transferee = models.ForeignKey(
+        "holders.Holder", on_delete=models.PROTECT, related_name="transfers_in",
+        help_text="Who is to become the registered holder.",
+    )
+    manner = models.TextField(
+        blank=True, default="", help_text="The manner of the disposition, as the notice says."
+    )
+    notice_received_on = models.DateField(
+        help_text="The day the holder's written notice was received (§10)."
+    )
+    notice_document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opinion_received_on = models.DateField(
+        help_text="The day the opinion of the holder's counsel was received (§10)."
+    )
+    opinion_document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.CharField(
+        max_length=8, choices=TransferDecision.choices, default=TransferDecision.PENDING
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(
+        blank=True, default="", help_text="Why the transfer was refused; notified to the holder."
+    )
+    effective_date = models.DateField(
+        null=True, blank=True,
+        help_text="From this day the transferee is the registered holder.",
+    )
+    legend_required = models.BooleanField(
+        default=True,
+        help_text="The transferred note bears the restrictive legend (§10).",
+    )
+    legend_counsel_reference = models.CharField(
+        max_length=200, blank=True, default="",
+        help_text="The opinion of the issuer's counsel that the legend is not required.",
+    )
+    recorded_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["note", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=TransferDecision.values),
+                name="transfer_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(transferor=models.F("transferee")),
+                name="transfer_to_another_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    decision="pending", decided_on__isnull=True, effective_date__isnull=True,
+                    decision_reason="",
+                )
+                | models.Q(
+                    decision="approved", decided_on__isnull=False, effective_date__isnull=False,
+                    effective_date__gte=models.F("notice_received_on"),
+                )
+                | (
+                    models.Q(decision="refused", decided_on__isnull=False)
+                    & models.Q(effective_date__isnull=True)
+                    & ~models.Q(decision_reason="")
+                ),
+                name="transfer_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(legend_required=True)
+                | ~models.Q(legend_counsel_reference=""),
+                name="transfer_legend_dropped_on_counsel_opinion",
+            ),
+            models.UniqueConstraint(
+                fields=["note"], condition=models.Q(decision="pending"),
+                name="transfer_one_pending_per_note",
+            ),
+            models.UniqueConstraint(
+                fields=["note", "effective_date"], condition=models.Q(decision="approved"),
+                name="transfer_one_per_note_and_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["note", "decision", "effective_date"])]
+        triggers = [
+            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            # The request never changes...
+            pgtrigger.Protect(
+                name="request_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    exclude=list(TRANSFER_DECISION_FIELDS)
+                ),
+            ),
+            # ...and its decision is recorded once.
+            pgtrigger.Protect(
+                name="decided_once",
+                operation=pgtrigger.Update,
+                condition=~pgtrigger.Q(old__decision="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer of {self.note} to {self.transferee}"
+
+    @property
+    def clause(self) -> str:
+        return "§10"
+
+
+@audited()
+class StopTransferInstruction(models.Model):
+    """A stop-transfer instruction on a note (§10): while in force, no transfer is approved.
+
+    Recorded with its reason; lifted once, with the lift's reason. The database
+    refuses DELETE and every UPDATE but the lift (NULL → a value, once).
+    """
+
+    money_fact = True
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="stop_transfers")
+    recorded_on = models.DateField()
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_on = models.DateField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True, default="")
+    lifted_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["note", "-recorded_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="stop_transfer_reason"),
+            models.CheckConstraint(
+                condition=models.Q(lifted_on__isnull=True, lift_reason="")
+                | (
+                    models.Q(lifted_on__gte=models.F("recorded_on"))
+                    & ~models.Q(lift_reason="")
+                ),
+                name="stop_transfer_lift_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["note"], condition=models.Q(lifted_on__isnull=True),
+                name="stop_transfer_one_in_force",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="instruction_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    exclude=["lifted_on", "lift_reason", "lifted_by"]
+                ),
+            ),
+            pgtrigger.Protect(
+                name="lifted_once",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__lifted_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = f"lifted {self.lifted_on}" if self.lifted_on else "in force"
+        return f"Stop-transfer instruction on {self.note} from {self.recorded_on} ({state})"

@@ -13,9 +13,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -29,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from holders.models import Holder
 from notes.domain.daycount import ONE_DAY
 from notes.domain.defaults import (
     NOTICE_KINDS,
@@ -62,6 +65,9 @@ from notes.models import (
     PaymentAllocation,
     PaymentKind,
     PaymentMethod,
+    StopTransferInstruction,
+    Transfer,
+    TransferDecision,
 )
 from notes.signals import note_timeline_collecting
 
@@ -672,8 +678,8 @@ class TimelineEntry:
     """One thing that happened to a note, said plainly.
 
     ``kind`` names the sort of fact (issued, statement, adjustment, paid,
-    past_due, payment, reversal, default, repaid, conversion, cash_in_lieu,
-    notice, election); ``anchor`` links to where the page shows the record.
+    past_due, payment, reversal, default, transfer, repaid, conversion,
+    cash_in_lieu, notice, election); ``anchor`` links to where the page shows the record.
     ``order`` keeps a day's facts in the order they happen (issue first).
     """
 
@@ -802,6 +808,7 @@ def note_timeline(
     payments: list[Payment] | None = None,
     default_events: list[DefaultEvent] | None = None,
     today: date | None = None,
+    chain: list[Holding] | None = None,
 ) -> list[TimelineEntry]:
     """Everything that happened to the note, oldest first, in plain words.
 
@@ -821,10 +828,11 @@ def note_timeline(
     if default_events is None:
         default_events = list(DefaultEvent.objects.filter(note=note).order_by("date", "id"))
     currency = note.currency
+    chain = note_register_chain(note) if chain is None else chain
     entries = [
         TimelineEntry(
             day=note.issue_date, kind="issued",
-            title=f"Issued to {note.holder.name}",
+            title=f"Issued to {chain[0].holder.name}",
             detail=(
                 f"{note.series}. Simple interest at {note.series.effective_rate * 100:g}% a year"
                 f" ({note.series.day_count}), paid monthly by the {note.series.interest_due_day}th"
@@ -856,6 +864,22 @@ def note_timeline(
             detail=(e.description + " " if e.description else "") + delivered,
             anchor=f"default-event-{e.pk}", order=40,
         ))
+    for link in chain[1:]:
+        t = link.transfer
+        legend = (
+            "The note bears the restrictive legend."
+            if t.legend_required
+            else f"Legend not required: {t.legend_counsel_reference}."
+        )
+        entries.append(TimelineEntry(
+            day=link.held_from, kind="transfer",
+            title=f"Transferred from {t.transferor.name} to {t.transferee.name} (§10)",
+            detail=(
+                f"Notice received {t.notice_received_on:%Y-%m-%d}, opinion of counsel "
+                f"{t.opinion_received_on:%Y-%m-%d}, approved {t.decided_on:%Y-%m-%d}. {legend}"
+            ),
+            order=8,
+        ))
     if note.status == NoteStatus.REPAID and note.ended_on:
         entries.append(TimelineEntry(
             day=note.ended_on, kind="repaid",
@@ -866,3 +890,120 @@ def note_timeline(
     for _, contributed in note_timeline_collecting.send(sender=Note, note=note):
         entries += contributed or []
     return sorted(entries, key=lambda e: (e.day, e.order))
+
+
+# --- The chain of holders (§10) -------------------------------------------------------
+#
+# Who held a note on a day is derived from its approved transfers: the holder it
+# was issued to until the first transfer's effective date, then each transferee
+# from its transfer's effective date. ``Note.holder`` is the registered holder
+# today; every record dated D (a payment, a letter, the interest paid in a tax
+# year) belongs to the holder registered on D.
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One link of the register's chain: who held the note from when to when."""
+
+    holder: Holder
+    held_from: date
+    held_until: date | None  # the last day held; None while still held
+    transfer: Transfer | None  # the transfer that made it the holder (None: issued to)
+    legend_required: bool
+
+    def covers(self, day: date) -> bool:
+        return self.held_from <= day and (self.held_until is None or day <= self.held_until)
+
+
+def approved_transfers(note: Note) -> list[Transfer]:
+    return list(
+        Transfer.objects.filter(note=note, decision=TransferDecision.APPROVED)
+        .select_related("transferor", "transferee")
+        .order_by("effective_date", "id")
+    )
+
+
+def note_register_chain(note: Note, transfers: list[Transfer] | None = None) -> list[Holding]:
+    """The note's holders in order, each with the days held (one query)."""
+    transfers = approved_transfers(note) if transfers is None else transfers
+    holder = transfers[0].transferor if transfers else note.holder
+    start, via, legend = note.issue_date, None, True
+    chain = []
+    for t in transfers:
+        chain.append(Holding(holder, start, t.effective_date - ONE_DAY, via, legend))
+        holder, start, via, legend = t.transferee, t.effective_date, t, t.legend_required
+    chain.append(Holding(holder, start, None, via, legend))
+    return chain
+
+
+def note_holder_on(note: Note, day: date) -> Holder:
+    """The holder registered on `day` (the first holder before the note's issue)."""
+    return note_holders_on([note], day)[note.pk]
+
+
+def note_holders_on(notes, day: date) -> dict[int, Holder]:
+    """Each note's holder registered on `day`, by note id (one query, two with transfers).
+
+    The notes come with their current ``holder`` (select_related it); only notes
+    with approved transfers need more.
+    """
+    notes = list(notes)
+    holder_ids = {n.pk: n.holder_id for n in notes}
+    found = {n.pk: n.holder for n in notes}
+    rows = (
+        Transfer.objects.filter(note_id__in=holder_ids, decision=TransferDecision.APPROVED)
+        .order_by("note_id", "effective_date", "id")
+        .values_list("note_id", "transferor_id", "transferee_id", "effective_date")
+    )
+    on_day: dict[int, int] = {}
+    for note_id, transferor_id, transferee_id, effective in rows:
+        on_day.setdefault(note_id, transferor_id)
+        if effective <= day:
+            on_day[note_id] = transferee_id
+    changed = {nid: hid for nid, hid in on_day.items() if hid != holder_ids[nid]}
+    if changed:
+        holders = Holder.objects.in_bulk(set(changed.values()))
+        for note_id, holder_id in changed.items():
+            found[note_id] = holders[holder_id]
+    return found
+
+
+def holder_on_expression(note_field: str = "note", day_field: str = "paid_on"):
+    """SQL for the holder registered on a row's date (e.g. a payment's value date)."""
+    approved = Transfer.objects.filter(
+        note=OuterRef(note_field), decision=TransferDecision.APPROVED
+    )
+    latest = approved.filter(effective_date__lte=OuterRef(day_field)).order_by(
+        "-effective_date", "-id"
+    )
+    first = approved.order_by("effective_date", "id")
+    return Coalesce(
+        Subquery(latest.values("transferee_id")[:1]),
+        Subquery(first.values("transferor_id")[:1]),
+        F(f"{note_field}__holder_id"),
+        output_field=BigIntegerField(),
+    )
+
+
+def notes_ever_held_by(holder) -> QuerySet[Note]:
+    """The notes the holder holds or held: registered now, or party to an approved transfer."""
+    party = Transfer.objects.filter(
+        note=OuterRef("pk"), decision=TransferDecision.APPROVED
+    ).filter(Q(transferor=holder) | Q(transferee=holder))
+    return Note.objects.filter(Q(holder=holder) | Exists(party))
+
+
+def holder_held_periods(note: Note, holder) -> list[Holding]:
+    """The links of the note's chain where `holder` was the registered holder."""
+    return [h for h in note_register_chain(note) if h.holder.pk == holder.pk]
+
+
+def stop_transfer_in_force(note: Note) -> StopTransferInstruction | None:
+    return StopTransferInstruction.objects.filter(note=note, lifted_on__isnull=True).first()
+
+
+def transfer_list() -> QuerySet[Transfer]:
+    return Transfer.objects.select_related(
+        "note", "note__series", "transferor", "transferee", "decided_by", "recorded_by",
+        "notice_document", "opinion_document",
+    ).order_by("-created_at", "-id")

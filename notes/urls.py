@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notes import views
+from notes import transfer_views, views
 
 urlpatterns = [
     path("register/", views.HomeView.as_view(), name="register"),
@@ -28,6 +28,31 @@ urlpatterns = [
     path(
         "payments/<int:pk>/reverse/", views.PaymentReverseView.as_view(), name="payment-reverse"
     ),
+    path("transfers/", transfer_views.TransferListView.as_view(), name="transfers"),
+    path(
+        "transfers/<int:pk>/", transfer_views.TransferDetailView.as_view(), name="transfer-detail"
+    ),
+    path(
+        "transfers/<int:pk>/decision/",
+        transfer_views.TransferDecisionView.as_view(),
+        name="transfer-decision",
+    ),
+    path(
+        "notes/<int:pk>/transfers/new/",
+        transfer_views.TransferRequestView.as_view(),
+        name="note-transfer-request",
+    ),
+    path(
+        "notes/<int:pk>/stop-transfers/",
+        transfer_views.StopTransferRecordView.as_view(),
+        name="note-stop-transfer-record",
+    ),
+    path(
+        "stop-transfers/<int:pk>/lift/",
+        transfer_views.StopTransferLiftView.as_view(),
+        name="stop-transfer-lift",
+    ),
+    path("documents/<int:pk>/", transfer_views.DocumentDownloadView.as_view(), name="document"),
     path("servicing/", views.ServicingView.as_view(), name="servicing"),
     path(
         "servicing/runs/<int:pk>/",

@@ -33,6 +33,7 @@ from core.form_writes import (
     form_record_once,
     key_spent_on_form,
 )
+from core.history import record_history
 from core.idempotency import IdempotencyConflict
 from core.keyset import keyset_page
 from core.permissions import is_finance, is_staff_reader
@@ -56,6 +57,8 @@ from notes.forms import (
     PaymentForm,
     PaymentReverseForm,
     ServicingRunStartForm,
+    StopTransferForm,
+    StopTransferLiftForm,
 )
 from notes.models import (
     DefaultEvent,
@@ -157,9 +160,19 @@ def note_detail_response(
     }
     if not htmx_fragment_wanted(request):
         # Outside the as-of panel: an htmx swap of the panel does not need it.
+        # The register's chain of holders and stop-transfer instructions (§10), and the
+        # note's own history of changes.
+        context["chain"] = selectors.note_register_chain(note)
         context["timeline"] = selectors.note_timeline(
-            note=note, payments=payments, default_events=defaults.events
+            note=note, payments=payments, default_events=defaults.events, chain=context["chain"]
         )
+        stop = selectors.stop_transfer_in_force(note)
+        context["stop"] = stop
+        if finance and note.status in ACTIVE_STATUSES:
+            today = {"recorded_on": timezone.localdate(), "lifted_on": timezone.localdate()}
+            context["stop_form"] = None if stop else StopTransferForm(initial=today)
+            context["lift_form"] = StopTransferLiftForm(initial=today) if stop else None
+        context["entries"] = record_history(note)
     return render_page_or_fragment(request, "notes/note_detail.html", "as-of-panel", context)
 
 

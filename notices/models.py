@@ -51,6 +51,7 @@ class NoticeKind(models.TextChoices):
     ACCELERATION = "acceleration", "Declaration of acceleration (§3)"
     ELECTION = "election", "Notice of Election (§5.1, Exhibit A)"
     AMENDMENT = "amendment", "Notice of amendment or waiver (§9)"
+    TRANSFER_REFUSAL = "transfer_refusal", "Refusal of a transfer (§10)"
 
 
 SENT_KINDS = (
@@ -60,6 +61,7 @@ SENT_KINDS = (
     NoticeKind.CASH_IN_LIEU,
     NoticeKind.MATURITY_REMINDER,
     NoticeKind.AMENDMENT,
+    NoticeKind.TRANSFER_REFUSAL,
 )
 RECEIVED_KINDS = (NoticeKind.PAYMENT_DEFAULT, NoticeKind.ACCELERATION, NoticeKind.ELECTION)
 
@@ -73,6 +75,7 @@ CLAUSES = {
     NoticeKind.ACCELERATION: "§3",
     NoticeKind.ELECTION: "§5.1",
     NoticeKind.AMENDMENT: "§9",
+    NoticeKind.TRANSFER_REFUSAL: "§10",
 }
 
 
@@ -115,6 +118,8 @@ def _set_once_violated() -> pgtrigger.Q:
 class NoticeDeposit(models.Model):
     """A print run deposited in the United States mail on one day (§12)."""
 
+    money_fact = True
+
     deposited_on = models.DateField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -132,6 +137,8 @@ class NoticeDeposit(models.Model):
 
 @audited()
 class Notice(models.Model):
+    money_fact = True
+
     kind = models.CharField(max_length=24, choices=NoticeKind.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     purpose_key = models.CharField(
@@ -178,6 +185,10 @@ class Notice(models.Model):
     )
     default_event = models.ForeignKey(
         "notes.DefaultEvent", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="notices",
+    )
+    transfer = models.ForeignKey(
+        "notes.Transfer", on_delete=models.PROTECT, null=True, blank=True,
         related_name="notices",
     )
     run = models.ForeignKey(
@@ -267,12 +278,15 @@ class Notice(models.Model):
 class NoticeEmail(models.Model):
     """The courtesy copy e-mailed to a holder: at most once per notice; never delivery (§12)."""
 
+    money_fact = True
+
     notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="email_copy")
     sent_to = models.EmailField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"Courtesy copy of notice {self.notice_id} to {self.sent_to}"

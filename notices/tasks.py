@@ -31,6 +31,15 @@ def notice_emails_task(notice_ids: list[int]) -> int:
     return email.notice_emails_send(notice_ids=notice_ids)
 
 
+# The letter has a unique purpose: a redelivered or retried task makes it once.
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=True,
+    max_retries=5, soft_time_limit=300, time_limit=360,
+)
+def transfer_refusal_notice_task(transfer_id: int) -> int:
+    return len(job.transfer_refusal_notice_make(transfer_id=transfer_id))
+
+
 # Scheduled daily; a lost one is made good by the next day's (it resumes unfinished runs).
 @shared_task(soft_time_limit=300, time_limit=360)
 def notices_daily_task() -> int:

@@ -254,6 +254,8 @@ class ConversionStatus(models.TextChoices):
 class Election(models.Model):
     """A Notice of Election (Exhibit A), received at the principal executive office."""
 
+    money_fact = True
+
     note = models.ForeignKey("notes.Note", on_delete=models.PROTECT, related_name="elections")
     offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="elections")
     received_on = models.DateField()
@@ -277,8 +279,17 @@ class Election(models.Model):
         return mask_tax_id(self.tax_id)
 
 
+# What completing a conversion that waited for its price sets (`awaiting_price` → `done`).
+CONVERSION_COMPLETION_FIELDS = (
+    "status", "conversion_price", "price_source", "shares", "cash_in_lieu", "cash_due_date",
+    "price_determined_by", "price_determined_at",
+)
+
+
 class Conversion(models.Model):
     """The conversion of one note (§5, §7). Exactly one per note."""
+
+    money_fact = True
 
     note = models.OneToOneField("notes.Note", on_delete=models.PROTECT, related_name="conversion")
     trigger = models.CharField(max_length=24, choices=ConversionKind.choices)
@@ -346,6 +357,12 @@ class Conversion(models.Model):
                 condition=pgtrigger.Q(old__status="done")
                 | ~pgtrigger.Q(new__status="done"),
             ),
+            # ...and completing it sets its price and figures, nothing else.
+            pgtrigger.Protect(
+                name="completion_sets_price_only",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(exclude=list(CONVERSION_COMPLETION_FIELDS)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -400,6 +417,8 @@ class CashInLieuPayment(models.Model):
     days after the conversion date. Append-only, like every money fact; the
     payments of a conversion never add up to more than its cash in lieu.
     """
+
+    money_fact = True
 
     class Method(models.TextChoices):
         CHECK = "check", "Check by mail"

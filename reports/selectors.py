@@ -57,7 +57,12 @@ from notes.models import (
     PaymentMethod,
     ServicingRun,
 )
-from notes.selectors import NoteFacts, money_facts_by_note, note_status_on
+from notes.selectors import (
+    NoteFacts,
+    holder_on_expression,
+    money_facts_by_note,
+    note_status_on,
+)
 from offerings.models import CashInLieuPayment, Conversion, ConversionStatus
 from reports.domain.journal import (
     ACCRUED_INTEREST,
@@ -549,7 +554,27 @@ def payments_register(
 
     Payments of method `conversion` are the Note Amount settled in stock
     (``cash`` False); cash in lieu of fractional shares (§7) is listed too.
+    Each names the holder registered on its value date (§10).
     """
+    payments = list(
+        Payment.objects.filter(
+            paid_on__gte=date_from, paid_on__lte=date_to, amount_currency=currency
+        )
+        .annotate(payee_id=holder_on_expression("note", "paid_on"))
+        .select_related("note")
+    )
+    cash = list(
+        CashInLieuPayment.objects.filter(
+            paid_on__gte=date_from, paid_on__lte=date_to, currency=currency
+        )
+        .annotate(payee_id=holder_on_expression("conversion__note", "paid_on"))
+        .select_related("conversion__note")
+    )
+    names = dict(
+        Holder.objects.filter(
+            pk__in={p.payee_id for p in payments} | {c.payee_id for c in cash}
+        ).values_list("pk", "name")
+    )
     rows = [
         PaymentRow(
             paid_on=p.paid_on,
@@ -558,16 +583,14 @@ def payments_register(
             cash=p.method != PaymentMethod.CONVERSION,
             note_id=p.note_id,
             note_number=p.note.number,
-            holder_name=p.note.holder.name,
+            holder_name=names[p.payee_id],
             amount=p.amount.amount,
             currency=str(p.amount.currency),
             reference=p.reference,
             record=f"payment:{p.pk}",
             reverses=p.reverses_id,
         )
-        for p in Payment.objects.filter(
-            paid_on__gte=date_from, paid_on__lte=date_to, amount_currency=currency
-        ).select_related("note", "note__holder")
+        for p in payments
     ]
     rows += [
         PaymentRow(
@@ -577,15 +600,13 @@ def payments_register(
             cash=True,
             note_id=c.conversion.note_id,
             note_number=c.conversion.note.number,
-            holder_name=c.conversion.note.holder.name,
+            holder_name=names[c.payee_id],
             amount=c.amount,
             currency=c.currency,
             reference=c.reference,
             record=f"cash_in_lieu:{c.pk}",
         )
-        for c in CashInLieuPayment.objects.filter(
-            paid_on__gte=date_from, paid_on__lte=date_to, currency=currency
-        ).select_related("conversion__note__holder")
+        for c in cash
     ]
     rows.sort(key=lambda r: (r.paid_on, r.record))
     return rows
@@ -617,6 +638,9 @@ def interest_paid_by_holder(
 
     Two queries. Reversals carry their original's value date, so a reversed
     payment nets to nothing in its year. Holders whose net is zero are left out.
+    Each payment counts to the holder registered on its value date (§10): a note
+    transferred during the year splits between the holder before the effective
+    date and the holder from it.
     """
     sums = (
         Payment.objects.filter(
@@ -625,14 +649,15 @@ def interest_paid_by_holder(
             amount_currency=currency,
         )
         .filter(Q(method__in=CASH_METHODS) | Q(reverses__method__in=CASH_METHODS))
-        .values("note__holder_id")
+        .annotate(payee_id=holder_on_expression("note", "paid_on"))
+        .values("payee_id")
         .annotate(
             total=Sum("amount"),
             notes=Count("note_id", distinct=True),
             payments=Count("id", filter=Q(reverses__isnull=True)),
         )
     )
-    by_holder = {s["note__holder_id"]: s for s in sums if s["total"]}
+    by_holder = {s["payee_id"]: s for s in sums if s["total"]}
     holders = Holder.objects.filter(pk__in=by_holder).order_by("name", "pk")
     return [
         InterestPaidRow(

@@ -217,6 +217,8 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 MEDIA_URL = "media/"
+# The largest copy of a holder's notice or an opinion of counsel accepted (§10).
+REGISTER_DOCUMENT_MAX_BYTES = env.int("REGISTER_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Common Stock par value per share, for the conversion journal (§11): Common stock is
 # credited shares × par, paid-in capital the rest. An assumption until the issuer's

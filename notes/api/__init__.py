@@ -6,6 +6,7 @@ One module per resource, the shapes they share in `serializers`:
 - `defaults`: a note's events of default and its default state (§3)
 - `payments`: payments and their reversals (§2, §4)
 - `servicing`: servicing runs (§2)
+- `transfers`: transfers of notes and their decisions (§10)
 
 The viewsets are re-exported here for `config/urls.py`, which registers them.
 """
@@ -13,6 +14,7 @@ The viewsets are re-exported here for `config/urls.py`, which registers them.
 from notes.api.payments import PaymentViewSet
 from notes.api.register import IssuerViewSet, NoteViewSet, SeriesViewSet
 from notes.api.servicing import ServicingRunViewSet
+from notes.api.transfers import TransferViewSet
 
 __all__ = [
     "IssuerViewSet",
@@ -20,4 +22,5 @@ __all__ = [
     "PaymentViewSet",
     "SeriesViewSet",
     "ServicingRunViewSet",
+    "TransferViewSet",
 ]

@@ -42,7 +42,7 @@ from notes.models import (
     PaymentKind,
     PaymentMethod,
 )
-from notes.selectors import note_facts_get
+from notes.selectors import note_facts_get, note_holder_on
 from notes.services.corrections import note_statements_correct, statements_needing_correction
 from notes.signals import payment_reversing
 
@@ -202,7 +202,9 @@ def _payment_record_locked(
     ).allocations
     today = timezone.localdate()
 
-    address = note.holder.address_on(paid_on)
+    # Paid to the holder registered on the payment day (§10: a transfer changes the
+    # registered holder from its effective date), at that holder's address then.
+    address = note_holder_on(note, paid_on).address_on(paid_on)
     payment = Payment(
         note=note,
         paid_on=paid_on,

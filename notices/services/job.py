@@ -14,7 +14,8 @@ A run as of day D lists what is due (`notices_due`):
   holder of every note outstanding on the day it took effect (§9);
 - the record of every notice the Company received: each Notice of Election
   (§5.1), and each notice of payment default (§3(i)) and declaration of
-  acceleration (§3) recorded as a default event.
+  acceleration (§3) recorded as a default event;
+- the letter of every refused transfer, to the holder who gave the notice (§10).
 
 It is safe to repeat, to run twice at once and to kill mid-way: each
 notice's ``purpose_key`` is unique and rows go in with ``ON CONFLICT DO
@@ -40,7 +41,15 @@ from django.utils import timezone
 from amendments.models import AmendmentAddressee
 from core.logcontext import log_context_bind
 from core.queue import chunks_enqueue
-from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Note, NoteStatus
+from notes.models import (
+    DefaultEvent,
+    DefaultEventKind,
+    InterestStatement,
+    Note,
+    NoteStatus,
+    Transfer,
+    TransferDecision,
+)
 from notices.models import Notice, NoticeChunk, NoticeKind, NoticeRun, RunStatus
 from notices.services.making import drafts_for, notices_store
 from offerings.models import (
@@ -142,7 +151,35 @@ def notices_due(*, as_of: date) -> list[tuple[str, int, int]]:
                 "default_event",
             ).order_by("id"),
         )
+    add(
+        NoticeKind.TRANSFER_REFUSAL,
+        _without(
+            Transfer.objects.filter(decision=TransferDecision.REFUSED, decided_on__lte=as_of),
+            NoticeKind.TRANSFER_REFUSAL,
+            "transfer",
+        ).order_by("id"),
+    )
     return due
+
+
+def transfer_refusal_notice_make(*, transfer_id: int) -> list[Notice]:
+    """The §10 letter refusing a transfer, dated the day of the decision, once.
+
+    Made as soon as the refusal is committed; the daily job makes any a lost
+    worker did not.
+    """
+    written: list[str] = []
+    transfer = Transfer.objects.get(pk=transfer_id)
+    if transfer.decision != TransferDecision.REFUSED:
+        return []
+    try:
+        with transaction.atomic():
+            drafts = drafts_for([(NoticeKind.TRANSFER_REFUSAL, transfer_id)], transfer.decided_on)
+            return notices_store(drafts, recorded_by=transfer.decided_by, written=written)
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
 
 
 def _chunks(due: list[tuple[str, int, int]], size: int) -> list[list[list]]:

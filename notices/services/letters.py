@@ -23,7 +23,14 @@ from django.template.loader import render_to_string
 
 from amendments.models import AmendmentAddressee
 from holders.models import Holder, HolderAddress
-from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Issuer, Note
+from notes.models import (
+    DefaultEvent,
+    DefaultEventKind,
+    InterestStatement,
+    Issuer,
+    Note,
+    Transfer,
+)
 from notes.selectors import note_position_get
 from notices.models import CLAUSES, AddressBasis, DeliveryMethod, Direction, NoticeKind
 from offerings.models import Conversion, ConversionKind, Election, NoticeObligation
@@ -118,7 +125,9 @@ def _holder_draft(kind, purpose_key, note, holder, day, addresses, figures, **ex
     )
 
 
-def draft_statement(statement: InterestStatement, day: date, addresses) -> Draft:
+def draft_statement(
+    statement: InterestStatement, day: date, addresses, holder: Holder | None = None
+) -> Draft:
     """§2: what is due on the 15th and why."""
     note = statement.note
     currency = str(statement.amount.currency)
@@ -140,7 +149,7 @@ def draft_statement(statement: InterestStatement, day: date, addresses) -> Draft
         NoticeKind.INTEREST_STATEMENT,
         f"statement:{statement.pk}",
         note,
-        note.holder,
+        holder or note.holder,
         day,
         addresses,
         figures,
@@ -193,7 +202,11 @@ def _conversion_figures(conversion: Conversion) -> dict:
 
 
 def draft_automatic_conversion(
-    conversion: Conversion, obligation: NoticeObligation | None, day: date, addresses
+    conversion: Conversion,
+    obligation: NoticeObligation | None,
+    day: date,
+    addresses,
+    holder: Holder | None = None,
 ) -> Draft:
     """§6.2: the conversion, its price and figures, and the call to surrender the note."""
     note = conversion.note
@@ -201,7 +214,7 @@ def draft_automatic_conversion(
         NoticeKind.AUTOMATIC_CONVERSION,
         f"6.2:{conversion.pk}",
         note,
-        note.holder,
+        holder or note.holder,
         day,
         addresses,
         {**_conversion_figures(conversion), "trigger": ConversionKind(conversion.trigger).label},
@@ -210,14 +223,16 @@ def draft_automatic_conversion(
     )
 
 
-def draft_cash_in_lieu(conversion: Conversion, day: date, addresses) -> Draft:
+def draft_cash_in_lieu(
+    conversion: Conversion, day: date, addresses, holder: Holder | None = None
+) -> Draft:
     """§7: the part of the Note Amount not converted, paid in cash within ten days."""
     note = conversion.note
     return _holder_draft(
         NoticeKind.CASH_IN_LIEU,
         f"cash-in-lieu:{conversion.pk}",
         note,
-        note.holder,
+        holder or note.holder,
         day,
         addresses,
         _conversion_figures(conversion),
@@ -226,7 +241,9 @@ def draft_cash_in_lieu(conversion: Conversion, day: date, addresses) -> Draft:
     )
 
 
-def draft_maturity_reminder(note: Note, day: date, addresses) -> Draft:
+def draft_maturity_reminder(
+    note: Note, day: date, addresses, holder: Holder | None = None
+) -> Draft:
     """§1: principal and unpaid accrued interest fall due on the two-year anniversary."""
     position = note_position_get(note=note, as_of=day)
     currency = note.currency
@@ -241,7 +258,7 @@ def draft_maturity_reminder(note: Note, day: date, addresses) -> Draft:
         NoticeKind.MATURITY_REMINDER,
         f"maturity:{note.pk}",
         note,
-        note.holder,
+        holder or note.holder,
         day,
         addresses,
         figures,
@@ -269,6 +286,38 @@ def draft_amendment(addressee: AmendmentAddressee, day: date, addresses) -> Draf
         addresses,
         figures,
         context={"amendment": amendment},
+    )
+
+
+def draft_transfer_refusal(transfer: Transfer, day: date, addresses) -> Draft:
+    """§10: the Company tells the holder that the transfer is not approved, and why.
+
+    Addressed to the holder who gave the notice (the transferor), who stays the
+    registered holder.
+    """
+    note = transfer.note
+    figures = {
+        "note": note.number,
+        "transferee": transfer.transferee.name,
+        "manner": transfer.manner,
+        "notice_received_on": transfer.notice_received_on.isoformat(),
+        "notice_received_on_text": date_text(transfer.notice_received_on),
+        "opinion_received_on": transfer.opinion_received_on.isoformat(),
+        "opinion_received_on_text": date_text(transfer.opinion_received_on),
+        "decided_on": transfer.decided_on.isoformat(),
+        "decided_on_text": date_text(transfer.decided_on),
+        "reason": transfer.decision_reason,
+    }
+    return _holder_draft(
+        NoticeKind.TRANSFER_REFUSAL,
+        f"transfer-refusal:{transfer.pk}",
+        note,
+        transfer.transferor,
+        day,
+        addresses,
+        figures,
+        sources={"transfer": transfer},
+        context={"transfer": transfer},
     )
 
 

@@ -24,7 +24,8 @@ from django.db import transaction
 
 from amendments.models import AmendmentAddressee
 from core.queue import enqueue
-from notes.models import DefaultEvent, InterestStatement, Note
+from notes.models import DefaultEvent, InterestStatement, Note, Transfer
+from notes.selectors import note_holders_on
 from notices.models import Notice, NoticeKind
 from notices.services.letters import (
     Draft,
@@ -37,11 +38,18 @@ from notices.services.letters import (
     draft_maturity_reminder,
     draft_qualified_offering,
     draft_statement,
+    draft_transfer_refusal,
     letter_pdf,
 )
 from offerings.models import Conversion, Election, NoticeObligation
 
 NOTE_RELATED = ("note__series__issuer", "note__holder")
+# Letters addressed to whoever is the registered holder on the letter's date.
+HOLDER_ON_DATE_KINDS = (
+    NoticeKind.INTEREST_STATEMENT,
+    NoticeKind.AUTOMATIC_CONVERSION,
+    NoticeKind.CASH_IN_LIEU,
+)
 
 
 def drafts_for(items: Iterable[tuple[str, int]], notice_date: date) -> list[Draft]:
@@ -122,26 +130,53 @@ def drafts_for(items: Iterable[tuple[str, int]], notice_date: date) -> list[Draf
             lambda a: a.note.holder_id,
         )
 
+    if ids[NoticeKind.TRANSFER_REFUSAL]:
+        keep(
+            NoticeKind.TRANSFER_REFUSAL,
+            Transfer.objects.select_related(
+                "note__series__issuer", "transferor", "transferee"
+            ).filter(pk__in=ids[NoticeKind.TRANSFER_REFUSAL]),
+            lambda t: t.transferor_id,
+        )
+
+    # A letter goes to the holder registered on its date (§10: a transfer changes the
+    # registered holder from its effective date; the letters before stay with the old).
+    notes = {
+        source.note.pk: source.note
+        for (kind, _), source in sources.items()
+        if kind in HOLDER_ON_DATE_KINDS
+    } | {
+        source.pk: source
+        for (kind, _), source in sources.items()
+        if kind == NoticeKind.MATURITY_REMINDER
+    }
+    registered = note_holders_on(notes.values(), notice_date) if notes else {}
+    holder_ids.update(h.pk for h in registered.values())
     addresses = addresses_on(holder_ids, notice_date)
     drafts = []
     for kind, source_id in order:
         source = sources.get((kind, source_id))
         if source is None:
             continue  # gone from the plan's view (cannot happen for append-only sources)
+        holder = registered.get(
+            source.pk if kind == NoticeKind.MATURITY_REMINDER else getattr(source, "note_id", None)
+        )
         if kind == NoticeKind.INTEREST_STATEMENT:
-            drafts.append(draft_statement(source, notice_date, addresses))
+            drafts.append(draft_statement(source, notice_date, addresses, holder))
         elif kind == NoticeKind.QUALIFIED_OFFERING:
             drafts.append(draft_qualified_offering(source, notice_date, addresses))
         elif kind == NoticeKind.AUTOMATIC_CONVERSION:
             drafts.append(
                 draft_automatic_conversion(
-                    source, obligations.get(source.pk), notice_date, addresses
+                    source, obligations.get(source.pk), notice_date, addresses, holder
                 )
             )
         elif kind == NoticeKind.CASH_IN_LIEU:
-            drafts.append(draft_cash_in_lieu(source, notice_date, addresses))
+            drafts.append(draft_cash_in_lieu(source, notice_date, addresses, holder))
         elif kind == NoticeKind.MATURITY_REMINDER:
-            drafts.append(draft_maturity_reminder(source, notice_date, addresses))
+            drafts.append(draft_maturity_reminder(source, notice_date, addresses, holder))
+        elif kind == NoticeKind.TRANSFER_REFUSAL:
+            drafts.append(draft_transfer_refusal(source, notice_date, addresses))
         elif kind == NoticeKind.ELECTION:
             drafts.append(draft_election(source))
         elif kind in (NoticeKind.PAYMENT_DEFAULT, NoticeKind.ACCELERATION):
@@ -180,6 +215,7 @@ def _row(draft: Draft, name: str, digest: str, *, run=None, recorded_by=None, co
         obligation=sources.get("obligation"),
         election=sources.get("election"),
         default_event=sources.get("default_event"),
+        transfer=sources.get("transfer"),
         run=run,
         delivery_method=draft.delivery_method,
         sent_on=draft.sent_on,

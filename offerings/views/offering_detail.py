@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views import View
 
 from core.form_writes import already_recorded_redirect, form_record_once, key_spent_on_form
+from core.history import record_history
 from core.idempotency import IdempotencyConflict
 from core.permissions import is_finance
 from core.views import StaffPageMixin, finance_required, service_errors_to_form
@@ -109,6 +110,7 @@ def offering_detail_response(request, offering: Offering, *, allocation_form=Non
         "allocation_form": allocation_form if finance else None,
         "can_write": finance,
         "active_statuses": ACTIVE_STATUSES,
+        "entries": record_history(offering),
     }
     return TemplateResponse(request, "offerings/offering_detail.html", context)
 

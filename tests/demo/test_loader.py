@@ -154,3 +154,40 @@ def test_demo_amendment_took_effect_with_its_third_consent(django_capture_on_com
     ).principal.amount - prepaid
     assert rows[2].consenting_principal * 2 > rows[2].outstanding_principal
     assert rows[1].consenting_principal * 2 <= rows[1].outstanding_principal
+
+
+def test_demo_transfers_a_2006_note_between_holders_with_its_legend_and_chain(
+    django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from notes.models import Transfer, TransferDecision
+    from notes.selectors import note_holder_on, note_register_chain
+    from notices.models import Notice, NoticeKind
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-letters")
+    note = Note.objects.get(number="ATS06-004")
+    approved = Transfer.objects.get(note=note)
+    assert approved.decision == TransferDecision.APPROVED
+    assert approved.legend_required is True
+    assert approved.notice_document.content_type == "application/pdf"
+    assert approved.opinion_document.sha256 and approved.opinion_document.size > 0
+    chain = note_register_chain(note)
+    assert [h.holder for h in chain] == [approved.transferor, approved.transferee]
+    assert chain[0].held_until == date(2007, 2, 28) and chain[1].held_from == date(2007, 3, 1)
+    assert note.holder == approved.transferee
+    assert note_holder_on(note, date(2007, 2, 28)) == approved.transferor
+    # Both holders are holders of the 2006 series.
+    series_holders = set(
+        Note.objects.filter(series=note.series).exclude(pk=note.pk).values_list("holder", flat=True)
+    )
+    assert approved.transferee_id in series_holders
+    refused = Transfer.objects.get(note__number="ATS06-006")
+    assert refused.decision == TransferDecision.REFUSED
+    letter = Notice.objects.get(transfer=refused, kind=NoticeKind.TRANSFER_REFUSAL)
+    assert letter.holder == refused.transferor
+    # Loading again records nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_load", "--no-letters")
+    assert Transfer.objects.count() == 2
+    assert Notice.objects.filter(kind=NoticeKind.TRANSFER_REFUSAL).count() == 1

@@ -140,8 +140,9 @@ def test_the_note_page_queries_do_not_grow_with_its_history(
     client.get(_detail(note))  # warm the session
     # Session, user, groups; the note; its money facts (3), payments (+ allocations),
     # statements (2: the as-of list and the timeline's), the conversion and the elections
-    # (offerings), the notices (notices).
-    with django_assert_max_num_queries(16) as small:
+    # (offerings), the notices (notices); the chain of holders and the stop-transfer
+    # instruction in force (§10); the note's history of changes.
+    with django_assert_max_num_queries(19) as small:
         client.get(_detail(note))
     for day, amount in ((date(2006, 9, 10), "1000.00"), (date(2006, 9, 20), "900.00"),
                         (date(2006, 10, 5), "100.00")):

@@ -379,8 +379,10 @@ def test_note_page_queries_do_not_grow_with_statements_and_payments(
     # Session, user, groups, note, principal payments, allocations, adjustments,
     # statements, payments, their allocations; the timeline's statements, and what the
     # apps above add to it: the conversion and the elections (offerings), the notices;
-    # the actions awaiting four-eyes approval that would change the note (one query).
-    with django_assert_max_num_queries(15) as small:
+    # the actions awaiting four-eyes approval that would change the note (one query), the
+    # chain of holders, the stop-transfer instruction in force and the note's history of
+    # changes (§10).
+    with django_assert_max_num_queries(19) as small:
         page = client.get(_detail(young))
     assert len(_statement_rows(page)) == 2
     with django_assert_num_queries(len(small.captured_queries)):
