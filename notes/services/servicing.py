@@ -11,9 +11,11 @@ to run twice at once and to kill mid-way:
   transaction (all of its statements or none) and is marked done in that same
   transaction under a row lock, so a duplicate delivery finds it done and a
   chunk lost with its worker is simply run again;
-- each chunk reads its notes (with each one's latest statement) and principal
-  payments in two queries and streams its statements into one COPY (falling
-  back to ``INSERT … ON CONFLICT DO NOTHING`` if another run got there first).
+- each chunk states its notes with no principal payment (nearly all) in one
+  set-based ``INSERT … SELECT`` (their periods worked out once per chunk by
+  the domain core) and COPYs the few others' statements, worked out note by
+  note; either falls back to ``INSERT … ON CONFLICT DO NOTHING`` if another
+  run got there first.
 
 The daily job (Celery beat, editable in admin) starts a run as of the issuer's
 today and re-dispatches the chunks of any earlier run left unfinished.
@@ -25,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from math import gcd
 
 from django.conf import settings
@@ -33,14 +36,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.queue import chunks_enqueue
-from notes.domain.daycount import DayCount, year_fraction
+from notes.domain.daycount import DayCount, days_inclusive, year_fraction
 from notes.domain.interest import (
     accrual_end,
-    accrual_explanation,
     days_phrase,
     effective_rate,
     fraction_label,
-    period_interest,
     principal_timeline,
 )
 from notes.domain.money import round_cents_ratio
@@ -268,9 +269,10 @@ def statements_generate(
       balance, so its amount is principal × a ratio of integers, rounded once,
       half-up, to the cent — the amount `period_interest` gives — explained by
       the one line `accrual_explanation` writes for a single balance;
-    - a note with principal payments is worked out in Python, a month whose
-      balance changes through `period_interest` and `accrual_explanation`
-      themselves, and its statements are COPYed in.
+    - a note with principal payments is worked out in Python — a month with
+      one balance as above, a month whose balance changes segment by segment
+      as `period_interest` and `accrual_explanation` do it
+      (`_changing_balance_statement`) — and its statements are COPYed in.
 
     Returns:
         (notes examined, statements created)
@@ -424,9 +426,8 @@ def statements_generate(
                     else:
                         break
                 if balance is None:
-                    amount = period_interest(timeline, rate, day_count, period_start, period_end)
-                    calculation = accrual_explanation(
-                        timeline, rate, day_count, period_start, period_end
+                    amount, calculation = _changing_balance_statement(
+                        timeline, rate, day_count, period_start, period_end, tail
                     )
                 else:
                     # round_cents(accrue(...)) and accrual_explanation(...) for one balance.
@@ -457,6 +458,37 @@ def statements_generate(
     if changing:
         created += _statements_insert(statements(), run_id)
     return sum(key[3] for key in keys) + len(changing), created
+
+
+def _changing_balance_statement(
+    timeline, rate: Decimal, day_count: str, start: date, end: date, tail: str
+) -> tuple[Decimal, str]:
+    """`period_interest(...)` and `accrual_explanation(...)` of a month whose balance changes.
+
+    The same segments, year fractions, labels and single half-up rounding as
+    the domain core, with the exact interest summed once (the two functions
+    each sum it again): balance × year fraction per segment, × rate once.
+    """
+    convention = DayCount(day_count)
+    ends = [following.effective_from - ONE_DAY for following in timeline[1:]] + [end]
+    total = Fraction(0)
+    parts = []
+    for step, step_end in zip(timeline, ends, strict=True):
+        seg_start, seg_end = max(start, step.effective_from), min(end, step_end)
+        if seg_end < seg_start:
+            continue  # accrues nothing (a year fraction of 0)
+        fraction = year_fraction(convention, seg_start, seg_end)
+        total += Fraction(step.balance) * fraction
+        label = fraction_label(convention, fraction, seg_start, seg_end)
+        parts.append(
+            f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
+            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d},"
+            f" {days_phrase(days_inclusive(seg_start, seg_end))})"
+        )
+    exact = total * Fraction(rate)
+    amount = round_cents_ratio(exact.numerator, exact.denominator)
+    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return amount, f"{' + '.join(parts)} = {value:.6f}{tail}{amount:,.2f} (§2)"
 
 
 def _steady_statements_insert(params: dict) -> int:
