@@ -277,6 +277,13 @@ def statements_generate(
     Returns:
         (notes examined, statements created)
     """
+    # One transaction (or savepoint): all of the notes' statements or none, and
+    # the temporary table below lives until its end.
+    with transaction.atomic():
+        return _statements_generate(id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id)
+
+
+def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
     month_start = _month_start(as_of)
     bounds = {
         "id_from": id_from,

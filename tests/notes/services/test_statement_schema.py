@@ -93,3 +93,12 @@ def test_months_another_run_stated_meanwhile_are_skipped_not_doubled():
         .values_list("period_start", flat=True)
     )
     assert starts == [date(2024, 1, 10), date(2024, 2, 1), date(2024, 3, 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_are_generated_outside_any_transaction_too():
+    """Called in autocommit (a script, a shell), the chunk still runs as one transaction."""
+    note = NoteFactory(issue_date=date(2024, 1, 10))
+    assert connection.get_autocommit()
+    assert _state(note, date(2024, 4, 1)) == (1, 3)
+    assert InterestStatement.objects.filter(note=note).count() == 3
