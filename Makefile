@@ -4,8 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 
-.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion compose-check \
-	backup restore
+.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion bench-scale \
+	compose-check backup restore
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ bench-month-end: install
 
 bench-conversion: install
 	$(PY) bench/conversion.py
+
+# 1,000,000 notes' month end with 1 and 2 Celery workers through Redis: REDIS_URL must
+# name a Redis database of the bench's own (it is emptied). NOTES=100000 for a smaller run.
+NOTES ?= 1000000
+bench-scale: install
+	@test -n "$(REDIS_URL)" || { echo "bench-scale needs REDIS_URL (a Redis database of its own)" >&2; exit 1; }
+	$(PY) bench/scale.py --notes $(NOTES)
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q

@@ -267,7 +267,10 @@ class InterestStatement(models.Model):
 
     money_fact = True
 
-    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="statements")
+    # Indexed by the leading column of statement_one_per_note_and_period.
+    note = models.ForeignKey(
+        Note, on_delete=models.PROTECT, related_name="statements", db_index=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     due_date = models.DateField()
@@ -276,13 +279,20 @@ class InterestStatement(models.Model):
     rate = models.DecimalField(max_digits=9, decimal_places=6)
     day_count = models.CharField(max_length=8, choices=DAY_COUNT_CHOICES)
     calculation = models.TextField(help_text="How the amount was made, rule by rule.")
+    # The run that issued it (none for a correction). Not indexed: no page or
+    # report looks statements up by run. No database check either (it cost as
+    # much per statement as a bare COPY of it, BENCHMARKS.md): the chunk writes
+    # the id of the run row it has just updated in the same transaction, and a
+    # run is never deleted (a trigger refuses it), so the link cannot dangle.
     servicing_run = models.ForeignKey(
         "ServicingRun", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="statements",
+        related_name="statements", db_index=False, db_constraint=False,
     )
+    # Indexed only where set (statement_adjustment_corrects): originals, nearly
+    # every row, add nothing to that index.
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments",
-        help_text="The period's original statement this adjustment corrects.",
+        help_text="The period's original statement this adjustment corrects.", db_index=False,
     )
     reason = models.TextField(
         blank=True, default="", db_default="", help_text="Why an adjustment was issued."
@@ -292,10 +302,18 @@ class InterestStatement(models.Model):
     class Meta:
         ordering = ["note", "period_start", "id"]
         constraints = [
-            # One original per note and period; adjustments add to it.
+            # One original per note and period; adjustments add to it. An
+            # original's third key is 0, an adjustment's its own id (always
+            # distinct). Not partial, so the index also serves every read of a
+            # note's statements in period order (it is the note_id index).
             models.UniqueConstraint(
-                fields=["note", "period_start"],
-                condition=models.Q(corrects__isnull=True),
+                models.F("note"),
+                models.F("period_start"),
+                models.Case(
+                    models.When(corrects__isnull=True, then=models.Value(0)),
+                    default=models.F("id"),
+                    output_field=models.BigIntegerField(),
+                ),
                 name="statement_one_per_note_and_period",
             ),
             models.CheckConstraint(
@@ -311,6 +329,14 @@ class InterestStatement(models.Model):
                 condition=models.Q(period_end__gte=models.F("period_start"))
                 & models.Q(due_date__gt=models.F("period_end")),
                 name="statement_dates_ordered",
+            ),
+        ]
+        indexes = [
+            # The adjustments of a statement (and the PROTECT check on its deletion).
+            models.Index(
+                fields=["corrects"],
+                condition=models.Q(corrects__isnull=False),
+                name="statement_adjustment_corrects",
             ),
         ]
         triggers = [append_only()]
@@ -348,7 +374,10 @@ class Payment(models.Model):
 
     money_fact = True
 
-    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="payments")
+    # Indexed by the leading column of (note, applies_to, paid_on).
+    note = models.ForeignKey(
+        Note, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     paid_on = models.DateField()
     amount = MoneyField(max_digits=16, decimal_places=2, default_currency="USD")
     applies_to = models.CharField(max_length=10, choices=PaymentKind.choices)
@@ -399,8 +428,13 @@ class PaymentAllocation(models.Model):
 
     money_fact = True
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="allocations")
+    # Both indexed by the leading column of a composite index below.
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", db_index=False
+    )
+    note = models.ForeignKey(
+        Note, on_delete=models.PROTECT, related_name="allocations", db_index=False
+    )
     period_start = models.DateField()
     paid_on = models.DateField()
     amount = models.DecimalField(max_digits=16, decimal_places=2)
@@ -439,6 +473,8 @@ class ServicingRun(ChunkedRun):
                 name="run_chunks_done_le_total",
             ),
         ]
+        # Its statements point at it (without a foreign key check): never deleted.
+        triggers = [pgtrigger.Protect(name="run_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"Servicing run {self.pk} as of {self.as_of}"
@@ -447,7 +483,10 @@ class ServicingRun(ChunkedRun):
 class ServicingChunk(models.Model):
     """The notes with ids in [id_from, id_to] for one run: one task, one transaction."""
 
-    run = models.ForeignKey(ServicingRun, on_delete=models.CASCADE, related_name="chunks")
+    # Indexed by the leading column of chunk_index_unique (run, index).
+    run = models.ForeignKey(
+        ServicingRun, on_delete=models.CASCADE, related_name="chunks", db_index=False
+    )
     index = models.PositiveIntegerField()
     id_from = models.BigIntegerField()
     id_to = models.BigIntegerField()

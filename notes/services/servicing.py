@@ -11,9 +11,11 @@ to run twice at once and to kill mid-way:
   transaction (all of its statements or none) and is marked done in that same
   transaction under a row lock, so a duplicate delivery finds it done and a
   chunk lost with its worker is simply run again;
-- each chunk reads its notes (with each one's latest statement) and principal
-  payments in two queries and streams its statements into one COPY (falling
-  back to ``INSERT … ON CONFLICT DO NOTHING`` if another run got there first).
+- each chunk states its notes with no principal payment (nearly all) in one
+  set-based ``INSERT … SELECT`` (their periods worked out once per chunk by
+  the domain core) and COPYs the few others' statements, worked out note by
+  note; either falls back to ``INSERT … ON CONFLICT DO NOTHING`` if another
+  run got there first.
 
 The daily job (Celery beat, editable in admin) starts a run as of the issuer's
 today and re-dispatches the chunks of any earlier run left unfinished.
@@ -25,23 +27,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from math import gcd
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.logcontext import log_context_bind
 from core.queue import chunks_enqueue
-from notes.domain.daycount import DayCount, year_fraction
+from notes.domain.daycount import DayCount, days_inclusive, year_fraction
 from notes.domain.interest import (
     accrual_end,
-    accrual_explanation,
     days_phrase,
     effective_rate,
     fraction_label,
-    period_interest,
     principal_timeline,
 )
 from notes.domain.money import round_cents_ratio
@@ -168,6 +169,89 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
         raise
 
 
+_ONE_ORIGINAL = (
+    # The arbiter of statement_one_per_note_and_period: one original per note and period.
+    "ON CONFLICT (note_id, period_start, (CASE WHEN corrects_id IS NULL THEN 0 ELSE id END))"
+    " DO NOTHING"
+)
+
+# The notes of a chunk whose principal never changes (no principal payment; a
+# negative principal takes the domain core's path, which refuses it), each with
+# the first day not yet stated: the day after its latest statement (the one
+# that starts last — one probe of statement_one_per_note_and_period per note)
+# or its issue date. `ended_on` is 9999-12-31 for a note that has not ended.
+_STEADY_NOTES = """
+    SELECT n.id, n.principal, n.principal_currency, n.series_id,
+           COALESCE(n.ended_on, DATE '9999-12-31') AS ended_on,
+           COALESCE((SELECT st.period_end + 1 FROM notes_intereststatement st
+                     WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1),
+                    n.issue_date) AS first_day
+    FROM notes_note n
+    WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
+      AND n.principal >= 0
+      AND NOT EXISTS (SELECT 1 FROM notes_payment p
+                      WHERE p.note_id = n.id AND p.applies_to = %(principal)s
+                        AND p.note_id BETWEEN %(id_from)s AND %(id_to)s)
+"""
+
+# The statements of those notes, in one statement: each note joined with the
+# periods of its (series, first day, end) — worked out once per chunk by the
+# domain core — and its amount and explanation made from integers:
+#   balance × rate × year fraction = principal × k_num / k_den exactly, so with
+#   N = principal in cents × k_num (an integer) the amount in cents is
+#   floor(N / k_den + 1/2) — half-up, once (money.round_cents_ratio) — and the
+#   exact value to 6 places is N × 10^4 / k_den rounded half-even, as
+#   `accrual_explanation` prints it (2r - k_den + micros mod 2 > 0 is "above half, or
+#   half and odd"). tests/notes/services/test_statements_fast_path.py holds
+#   both equal to the domain core.
+_STEADY_STATEMENTS = """
+    WITH plan AS (
+        SELECT * FROM unnest(
+            %(p_series)s::bigint[], %(p_first_day)s::date[], %(p_ended_on)s::date[],
+            %(p_start)s::date[], %(p_end)s::date[], %(p_due)s::date[], %(p_days)s::int[],
+            %(p_rate)s::numeric[], %(p_k_num)s::numeric[], %(p_k_den)s::numeric[],
+            %(p_day_count)s::text[], %(p_middle)s::text[], %(p_tail)s::text[]
+        ) AS p(series_id, first_day, ended_on, period_start, period_end, due_date, days,
+               rate, k_num, k_den, day_count, middle, tail)
+    ),
+    figures AS (
+        -- OFFSET 0 keeps each step from being folded into the next, where every
+        -- use of a column would compute it again.
+        SELECT f.*, div(2 * n_cents + k_den, 2 * k_den) AS cents,
+               div(n_cents * 10000, k_den) AS micros
+        FROM (
+            SELECT n.id AS note_id, n.principal, n.principal_currency, p.period_start,
+                   p.period_end, p.due_date, p.days, p.rate, p.day_count, p.middle, p.tail,
+                   p.k_den, n.principal * 100 * p.k_num AS n_cents
+            FROM servicing_steady_notes n JOIN plan p ON p.series_id = n.series_id
+                AND p.first_day = n.first_day AND p.ended_on = n.ended_on
+            OFFSET 0
+        ) f
+        OFFSET 0
+    ),
+    amounts AS (
+        SELECT f.*, cents * 0.01 AS amount,
+               micros + CASE WHEN 2 * (n_cents * 10000 - micros * k_den) - k_den
+                                  + mod(micros, 2) > 0
+                             THEN 1 ELSE 0 END AS micros_even
+        FROM figures f
+        WHERE cents > 0  -- never a statement for 0.00 (a 31st under 30/360)
+        OFFSET 0
+    )
+    INSERT INTO notes_intereststatement (note_id, period_start, period_end, due_date, days,
+        amount, amount_currency, rate, day_count, calculation, servicing_run_id, created_at)
+    SELECT note_id, period_start, period_end, due_date, days, amount, principal_currency,
+           rate, day_count,
+           to_char(principal, 'FM999,999,999,999,990.00') || middle
+           || (micros_even * 0.000001)::text
+           || tail || to_char(amount, 'FM999,999,999,999,990.00') || ' (§2)',
+           %(run_id)s, now()
+    FROM amounts
+"""
+
+_NO_END = date(9999, 12, 31)
+
+
 def statements_generate(
     *, id_from: int, id_to: int, as_of: date, run_id: int | None
 ) -> tuple[int, int]:
@@ -177,21 +261,56 @@ def statements_generate(
     nothing, so a note's statements have no gaps: only months after its latest
     statement need computing.
 
-    Most months have one principal balance throughout. Their statement is
-    worked out on integers: balance × rate × year fraction is a ratio of
-    integers, rounded once, half-up, to the cent — the amount `period_interest`
-    gives — and explained by the one line `accrual_explanation` writes for a
-    single balance. A month in which the balance changes goes through
-    `period_interest` and `accrual_explanation` themselves. Periods, rates and
-    year fractions are shared by the notes of a chunk and worked out once each.
-    The statements are streamed to the database as they are computed.
+    What the notes share is worked out once, by the domain core: per series,
+    first day not yet stated and end date, the periods with their due dates,
+    rate × year fraction as a ratio of integers, and the explanation's words.
+    Then:
+
+    - a note whose principal never changed (nearly all) gets its statements
+      from one INSERT … SELECT (`_STEADY_STATEMENTS`): every period has one
+      balance, so its amount is principal × a ratio of integers, rounded once,
+      half-up, to the cent — the amount `period_interest` gives — explained by
+      the one line `accrual_explanation` writes for a single balance;
+    - a note with principal payments is worked out in Python — a month with
+      one balance as above, a month whose balance changes segment by segment
+      as `period_interest` and `accrual_explanation` do it
+      (`_changing_balance_statement`) — and its statements are COPYed in.
 
     Returns:
         (notes examined, statements created)
     """
+    # One transaction (or savepoint): all of the notes' statements or none, and
+    # the temporary table below lives until its end.
+    with transaction.atomic():
+        return _statements_generate(id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id)
+
+
+def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
+    month_start = _month_start(as_of)
+    bounds = {
+        "id_from": id_from,
+        "id_to": id_to,
+        "month_start": month_start,
+        "principal": PaymentKind.PRINCIPAL.value,
+    }
     with connection.cursor() as cursor:
-        # The latest statement of a note is the one that starts last (a note's
-        # periods never overlap): one index probe per note, however long its history.
+        # Read once (one probe per note for its latest statement), used twice. Dropped
+        # at the end: the caller may generate again in the same transaction.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE servicing_steady_notes ON COMMIT DROP AS" + _STEADY_NOTES,
+            bounds,
+        )
+        cursor.execute(
+            """
+            SELECT k.series_id, k.first_day, k.ended_on, k.notes, s.stated_rate,
+                   s.max_lawful_rate, s.day_count, s.interest_due_day
+            FROM (SELECT series_id, first_day, ended_on, count(*) AS notes
+                  FROM servicing_steady_notes GROUP BY 1, 2, 3) k
+            JOIN notes_noteseries s ON s.id = k.series_id
+            """
+        )
+        keys = cursor.fetchall()
+        # The others: principal payments (or a negative principal, which the core refuses).
         cursor.execute(
             """
             SELECT n.id, n.issue_date, n.principal, n.principal_currency, n.ended_on,
@@ -199,25 +318,30 @@ def statements_generate(
                    (SELECT st.period_end FROM notes_intereststatement st
                     WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1)
             FROM notes_note n JOIN notes_noteseries s ON s.id = n.series_id
-            WHERE n.id BETWEEN %s AND %s AND n.issue_date < %s
+            WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
+              AND (n.principal < 0 OR EXISTS (
+                  SELECT 1 FROM notes_payment p
+                  WHERE p.note_id = n.id AND p.applies_to = %(principal)s
+                    AND p.note_id BETWEEN %(id_from)s AND %(id_to)s))
             ORDER BY n.id
             """,
-            [id_from, id_to, _month_start(as_of)],
+            bounds,
         )
-        notes = cursor.fetchall()
-        cursor.execute(
-            """
-            SELECT note_id, paid_on, amount FROM notes_payment
-            WHERE note_id BETWEEN %s AND %s AND applies_to = %s
-            """,
-            [id_from, id_to, PaymentKind.PRINCIPAL.value],
-        )
+        changing = cursor.fetchall()
         principal_paid = defaultdict(list)
-        for note_id, paid_on, amount in cursor.fetchall():
-            principal_paid[note_id].append((paid_on, amount))
+        if changing:
+            cursor.execute(
+                """
+                SELECT note_id, paid_on, amount FROM notes_payment
+                WHERE note_id BETWEEN %s AND %s AND applies_to = %s
+                """,
+                [id_from, id_to, PaymentKind.PRINCIPAL.value],
+            )
+            for note_id, paid_on, amount in cursor.fetchall():
+                principal_paid[note_id].append((paid_on, amount))
 
-    # What the notes of a chunk share, worked out once: per series and first day,
-    # the periods with rate × year fraction as a ratio of integers and the text.
+    # What the notes of a chunk share, worked out once: per series, first day and
+    # end date, the periods with rate × year fraction as a ratio of integers and the text.
     plans = {}  # (series, first day, end date) -> (rate, text after the value, periods)
 
     def plan_of(series_id, stated, lawful, day_count, due_day, start, ended_on):
@@ -250,6 +374,32 @@ def statements_generate(
         )
         return plan
 
+    created = 0
+    columns = {
+        name: []
+        for name in (
+            "p_series", "p_first_day", "p_ended_on", "p_start", "p_end", "p_due", "p_days",
+            "p_rate", "p_k_num", "p_k_den", "p_day_count", "p_middle", "p_tail",
+        )
+    }
+    for series_id, first_day, ended_on, _, stated, lawful, day_count, due_day in keys:
+        end = None if ended_on == _NO_END else ended_on
+        rate, tail, periods = plan_of(
+            series_id, stated, lawful, day_count, due_day, first_day, end
+        )
+        for period_start, period_end, due_date, days, k_num, k_den, middle in periods:
+            for name, value in (
+                ("p_series", series_id), ("p_first_day", first_day), ("p_ended_on", ended_on),
+                ("p_start", period_start), ("p_end", period_end), ("p_due", due_date),
+                ("p_days", days), ("p_rate", rate), ("p_k_num", k_num), ("p_k_den", k_den),
+                ("p_day_count", day_count), ("p_middle", middle), ("p_tail", tail),
+            ):
+                columns[name].append(value)
+    if columns["p_start"]:
+        created += _steady_statements_insert({**columns, "run_id": run_id})
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE servicing_steady_notes")
+
     def statements():
         for (
             note_id,
@@ -263,61 +413,42 @@ def statements_generate(
             day_count,
             due_day,
             latest_end,
-        ) in notes:
+        ) in changing:
             start = issue_date if latest_end is None else latest_end + ONE_DAY
             payments = principal_paid.get(note_id)
-            if payments or principal < 0:  # a negative principal raises, as it always has
-                timeline = principal_timeline(issue_date, principal, payments or ())
-                # Nothing accrues once the principal is zero, even while interest is owed.
-                ended_on = accrual_end(timeline, ended_on)
-            else:
-                timeline = None
+            timeline = principal_timeline(issue_date, principal, payments or ())
+            # Nothing accrues once the principal is zero, even while interest is owed.
+            ended_on = accrual_end(timeline, ended_on)
             plan = plans.get((series_id, start, ended_on))
             if plan is None:
                 plan = plan_of(series_id, stated, lawful, day_count, due_day, start, ended_on)
             rate, tail, periods = plan
-            if not periods:
-                continue
-            if timeline is None:
-                principal_num, principal_den = principal.as_integer_ratio()
-                principal_text = f"{principal:,.2f}"
             for period_start, period_end, due_date, days, k_num, k_den, middle in periods:
                 # The balance, if it is the same on every day of the period.
                 balance = None
-                if timeline is None:
-                    if period_start >= issue_date:
-                        balance, balance_num, balance_den, balance_text = (
-                            principal,
-                            principal_num,
-                            principal_den,
-                            principal_text,
-                        )
-                else:
-                    for step in timeline:
-                        if step.effective_from <= period_start:
-                            balance = step.balance
-                        elif step.effective_from <= period_end:
-                            balance = None  # it changes within the period
-                            break
-                        else:
-                            break
-                    if balance is not None:
-                        balance_num, balance_den = balance.as_integer_ratio()
-                        balance_text = f"{balance:,.2f}"
+                for step in timeline:
+                    if step.effective_from <= period_start:
+                        balance = step.balance
+                    elif step.effective_from <= period_end:
+                        balance = None  # it changes within the period
+                        break
+                    else:
+                        break
                 if balance is None:
-                    steps = timeline or principal_timeline(issue_date, principal)
-                    amount = period_interest(steps, rate, day_count, period_start, period_end)
-                    calculation = accrual_explanation(
-                        steps, rate, day_count, period_start, period_end
+                    amount, calculation = _changing_balance_statement(
+                        timeline, rate, day_count, period_start, period_end, tail
                     )
                 else:
                     # round_cents(accrue(...)) and accrual_explanation(...) for one balance.
+                    balance_num, balance_den = balance.as_integer_ratio()
                     numerator = balance_num * k_num
                     denominator = balance_den * k_den
                     amount = round_cents_ratio(numerator, denominator)
                     divisor = gcd(numerator, denominator)
                     exact = Decimal(numerator // divisor) / Decimal(denominator // divisor)
-                    calculation = f"{balance_text}{middle}{exact:.6f}{tail}{amount:,.2f} (§2)"
+                    calculation = (
+                        f"{balance:,.2f}{middle}{exact:.6f}{tail}{amount:,.2f} (§2)"
+                    )
                 if not amount:
                     continue  # never a statement for 0.00 (a 31st under 30/360)
                 yield (
@@ -333,7 +464,60 @@ def statements_generate(
                     calculation,
                 )
 
-    return len(notes), _statements_insert(statements(), run_id)
+    if changing:
+        created += _statements_insert(statements(), run_id)
+    return sum(key[3] for key in keys) + len(changing), created
+
+
+def _changing_balance_statement(
+    timeline, rate: Decimal, day_count: str, start: date, end: date, tail: str
+) -> tuple[Decimal, str]:
+    """`period_interest(...)` and `accrual_explanation(...)` of a month whose balance changes.
+
+    The same segments, year fractions, labels and single half-up rounding as
+    the domain core, with the exact interest summed once (the two functions
+    each sum it again): balance × year fraction per segment, × rate once.
+    """
+    convention = DayCount(day_count)
+    ends = [following.effective_from - ONE_DAY for following in timeline[1:]] + [end]
+    total = Fraction(0)
+    parts = []
+    for step, step_end in zip(timeline, ends, strict=True):
+        seg_start, seg_end = max(start, step.effective_from), min(end, step_end)
+        if seg_end < seg_start:
+            continue  # accrues nothing (a year fraction of 0)
+        fraction = year_fraction(convention, seg_start, seg_end)
+        total += Fraction(step.balance) * fraction
+        label = fraction_label(convention, fraction, seg_start, seg_end)
+        parts.append(
+            f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
+            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d},"
+            f" {days_phrase(days_inclusive(seg_start, seg_end))})"
+        )
+    exact = total * Fraction(rate)
+    amount = round_cents_ratio(exact.numerator, exact.denominator)
+    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return amount, f"{' + '.join(parts)} = {value:.6f}{tail}{amount:,.2f} (§2)"
+
+
+def _steady_statements_insert(params: dict) -> int:
+    """Run `_STEADY_STATEMENTS`; if another run got there first, again, skipping its rows.
+
+    The plain INSERT is the fast path: with ``ON CONFLICT`` every row is first
+    looked up in the unique index, then inserted.
+    """
+    from psycopg.errors import UniqueViolation
+
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(_STEADY_STATEMENTS, params)
+                return cursor.rowcount
+        except IntegrityError as exc:
+            if not isinstance(exc.__cause__, UniqueViolation):
+                raise
+        cursor.execute(_STEADY_STATEMENTS + _ONE_ORIGINAL, params)
+        return cursor.rowcount
 
 
 def _statements_insert(rows: Iterable[tuple], run_id: int | None) -> int:
@@ -411,7 +595,8 @@ def _statements_insert(rows: Iterable[tuple], run_id: int | None) -> int:
             SELECT note_id, period_start, period_end, due_date, days, amount, amount_currency,
                    rate, day_count, calculation, %s, %s
             FROM servicing_statement_rows
-            ON CONFLICT (note_id, period_start) WHERE corrects_id IS NULL DO NOTHING
+            ON CONFLICT (note_id, period_start, (CASE WHEN corrects_id IS NULL THEN 0 ELSE id END))
+            DO NOTHING
             """,
             [run_id, now],
         )
@@ -428,7 +613,11 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     interest allocated to the period pays the rest; what is left of the
     statements whose due date has passed is past due.
     """
-    # One pass over both tables per chunk, grouped by (note, period).
+    # One pass over both tables per chunk, grouped by (note, period). A period
+    # that ends on or after the day before `as_of` is never counted: every
+    # statement of it (an adjustment keeps its original's period) is due after
+    # its end, so not yet — its rows are left out of the grouping (at a month
+    # end, the month just stated).
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -444,7 +633,7 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
                 FROM (
                     SELECT note_id, period_start, amount, due_date, true AS is_statement
                     FROM notes_intereststatement
-                    WHERE note_id BETWEEN %s AND %s
+                    WHERE note_id BETWEEN %s AND %s AND period_end + 1 < %s
                     UNION ALL
                     SELECT note_id, period_start, amount, NULL, false
                     FROM notes_paymentallocation
@@ -454,6 +643,6 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
             ) periods
             WHERE stated AND due - GREATEST(credit - not_due, 0) - paid > 0
             """,
-            [as_of, as_of, id_from, id_to, id_from, id_to, as_of],
+            [as_of, as_of, id_from, id_to, as_of, id_from, id_to, as_of],
         )
         return cursor.fetchone()[0]

@@ -157,7 +157,9 @@ def test_duplicate_delivery_of_a_chunk_does_nothing_twice(start, settings):
 @pytest.mark.django_db
 def test_a_chunk_killed_mid_way_leaves_nothing_and_a_rerun_completes_it(start):
     note = NoteFactory(issue_date=date(2006, 7, 20))
-    with mock.patch.object(servicing, "_statements_insert", side_effect=RuntimeError("killed")):
+    with mock.patch.object(
+        servicing, "_steady_statements_insert", side_effect=RuntimeError("killed")
+    ):
         start(as_of=date(2006, 10, 1))
     run = ServicingRun.objects.get()
     assert run.status == RunStatus.FAILED

@@ -1,8 +1,10 @@
 """The servicing run's fast path writes exactly what the interest domain says.
 
-`statements_generate` works out a month with one principal balance on integers
-and writes its explanation itself; a month whose balance changes goes through
-`period_interest` and `accrual_explanation`. Either way every statement must
+`statements_generate` states the notes whose principal never changed in one
+set-based INSERT … SELECT (amount and explanation from integers, in SQL); for
+a note with principal payments it works out a month with one balance on
+integers and a month whose balance changes segment by segment, in Python.
+Whichever way, every statement must
 carry the domain's amount (rounded once, half-up, from the exact value) and its
 explanation word for word — checked here over many random notes, for each of
 the four day-count conventions.
