@@ -137,10 +137,10 @@ def note_detail_response(
     finance = is_finance(request.user)
     if finance and payment_form is None and note.status in ACTIVE_STATUSES:
         payment_form = PaymentForm()
-    defaults = selectors.note_default_read(note=note, as_of=as_of)
+    facts = selectors.note_facts_read(note=note)
+    defaults = selectors.note_default_read(note=note, as_of=as_of, facts=facts)
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
-    facts = selectors.note_facts_get(note=note)
     payments = selectors.note_payments(note)
     context = {
         "note": note,
@@ -156,7 +156,8 @@ def note_detail_response(
     if not htmx_fragment_wanted(request):
         # Outside the as-of panel: an htmx swap of the panel does not need it.
         context["timeline"] = selectors.note_timeline(
-            note=note, payments=payments, default_events=defaults.events
+            note=note, payments=payments, default_events=defaults.events,
+            statements=facts.statements,
         )
     return render_page_or_fragment(request, "notes/note_detail.html", "as-of-panel", context)
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from notes.selectors import note_money_read
+from notes.selectors import note_facts_read, note_money_read
 from portal import selectors
 
 
@@ -32,5 +32,7 @@ class PortalNoteView(LoginRequiredMixin, TemplateView):
         # Another holder's note is a 404, not a 403: its existence is not disclosed.
         note = get_object_or_404(selectors.holder_notes(holder), pk=kwargs["pk"])
         ctx["note"] = note
-        ctx["money"] = note_money_read(note=note, as_of=timezone.localdate())
+        ctx["money"] = note_money_read(
+            note=note, as_of=timezone.localdate(), facts=note_facts_read(note=note)
+        )
         return ctx

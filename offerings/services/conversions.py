@@ -37,7 +37,7 @@ from notes.models import (
     PaymentKind,
     PaymentMethod,
 )
-from notes.selectors import money_facts_by_note
+from notes.selectors import money_facts_by_note, stated_months_by_note
 from notes.services.corrections import note_statements_correct
 from offerings.models import (
     Conversion,
@@ -78,7 +78,7 @@ class NoteAmountParts:
 
 
 def note_amount_on(
-    *, note: Note, principal_paid, allocations, conversion_date: date
+    *, note: Note, principal_paid, allocations, conversion_date: date, stated=None
 ) -> NoteAmountParts:
     """The outstanding principal and the interest accrued and unpaid through the
     conversion date, inclusive (§5.1, §7), from the note's money facts.
@@ -89,6 +89,8 @@ def note_amount_on(
     Args:
         principal_paid: the note's ``(paid_on, amount)`` principal payments.
         allocations: the note's interest allocations.
+        stated: the note's stated months (`notes.selectors.stated_months`),
+            read instead of recomputed; the figures are the same without them.
     """
     series = note.series
     rate, _ = effective_rate(series.stated_rate, series.max_lawful_rate)
@@ -102,6 +104,7 @@ def note_amount_on(
         issue_date=note.issue_date,
         allocations=allocations,
         as_of=conversion_date,
+        stated=stated,
     )
     return NoteAmountParts(
         principal=balance_on(timeline, conversion_date + timedelta(days=1)),
@@ -137,6 +140,19 @@ def notes_convert(
         return []
     ids = [n.pk for n in notes]
     principal_paid, allocations = money_facts_by_note(ids)
+    # The months already stated are read, summed by the database, not recomputed: a
+    # period's standing statements are exactly what the domain core gives it (§2).
+    rates: dict[int, Decimal] = {}
+    for note in notes:
+        if note.series_id not in rates:
+            rates[note.series_id] = effective_rate(
+                note.series.stated_rate, note.series.max_lawful_rate
+            )[0]
+    stated = stated_months_by_note(
+        ids,
+        principal_paid=principal_paid,
+        terms={n.pk: (rates[n.series_id], n.series.day_count) for n in notes},
+    )
 
     conversions, payments, interest_parts = [], [], []
     for note in notes:
@@ -146,6 +162,7 @@ def notes_convert(
             principal_paid=principal_paid.get(note.pk, ()),
             allocations=allocations.get(note.pk, ()),
             conversion_date=conversion_date,
+            stated=stated.get(note.pk),
         )
         principal, interest, open_months = parts.principal, parts.interest, parts.open_months
         conversion = Conversion(
@@ -189,14 +206,22 @@ def notes_convert(
                 )
             )
             interest_parts.append(allocate_interest(open_months=open_months, amount=interest))
-    created = Conversion.objects.bulk_create(conversions)
-    Payment.objects.bulk_create(payments)
+    now = timezone.now()
+    _conversions_insert(conversions, now)
+    _payments_insert(payments, now)
     interest_payments = [p for p in payments if p.applies_to == PaymentKind.INTEREST]
-    _allocations_insert(
-        (p.pk, p.note_id, start, p.paid_on, part)
-        for p, parts in zip(interest_payments, interest_parts, strict=True)
-        for start, part in parts
+    _rows_insert(
+        "notes_paymentallocation",
+        [("payment_id", "bigint"), ("note_id", "bigint"), ("period_start", "date"),
+         ("paid_on", "date"), ("amount", "numeric")],
+        [
+            (p.pk, p.note_id, start, p.paid_on, part)
+            for p, parts in zip(interest_payments, interest_parts, strict=True)
+            for start, part in parts
+        ],
     )
+    # One UPDATE: the audit trigger records each converted note's new status, with
+    # the acting user and request of the pghistory context (core.audit).
     Note.objects.filter(pk__in=ids).update(status=NoteStatus.CONVERTED, ended_on=conversion_date)
     # A conversion dated in a month already stated voids that month's statement
     # and any later one: their interest is part of the Note Amount (§2, §7).
@@ -214,32 +239,95 @@ def notes_convert(
             ),
         )
     if kind != ConversionKind.VOLUNTARY:
-        NoticeObligation.objects.bulk_create(
-            NoticeObligation(
-                kind=NoticeObligation.Kind.AUTOMATIC_CONVERSION,
-                note=c.note,
-                holder=c.note.holder,
-                conversion=c,
-                due_by=conversion_date + timedelta(days=c.note.series.notice_days),
-            )
-            for c in created
+        _rows_insert(
+            "offerings_noticeobligation",
+            [("kind", "text"), ("note_id", "bigint"), ("holder_id", "bigint"),
+             ("conversion_id", "bigint"), ("due_by", "date"), ("created_at", "timestamptz")],
+            [
+                (
+                    NoticeObligation.Kind.AUTOMATIC_CONVERSION.value, c.note_id,
+                    c.note.holder_id, c.pk,
+                    conversion_date + timedelta(days=c.note.series.notice_days), now,
+                )
+                for c in conversions
+            ],
         )
-    return created
+    return conversions
 
 
-def _allocations_insert(rows) -> None:
-    """Insert allocation rows in one statement (a series may settle 100,000+ months)."""
-    columns = list(zip(*rows, strict=True))
-    if not columns:
-        return
+def _rows_insert(
+    table: str, columns: list[tuple[str, str]], rows: list[tuple], returning: str = ""
+) -> list[tuple]:
+    """Insert rows in one statement, one array per column (a series may convert 100,000
+    notes and settle a million months).
+
+    `bulk_create` prepares every field of every row through the ORM, which costs
+    several times the database's own work here; the rows are built from plain
+    values the caller has already validated, and the database's constraints
+    check them again.
+    """
+    if not rows:
+        return []
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+    # Table, columns and types are this module's constants; every value is a parameter.
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO notes_paymentallocation (payment_id, note_id, period_start, paid_on, amount)
-            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::numeric[])
-            """,
-            [list(column) for column in columns],
+            sql + (f" RETURNING {returning}" if returning else ""),
+            [list(column) for column in zip(*rows, strict=True)],
         )
+        return cursor.fetchall() if returning else []
+
+
+def _saved(obj, pk: int, now) -> None:
+    obj.pk, obj.created_at = pk, now
+    obj._state.adding, obj._state.db = False, "default"
+
+
+def _conversions_insert(conversions: list[Conversion], now) -> None:
+    """Insert conversions (one per note) and set their ids."""
+    rows = _rows_insert(
+        "offerings_conversion",
+        [("note_id", "bigint"), ("trigger", "text"), ("offering_id", "bigint"),
+         ("event_id", "bigint"), ("election_id", "bigint"), ("price_offering_id", "bigint"),
+         ("conversion_date", "date"), ("currency", "text"), ("principal_converted", "numeric"),
+         ("interest_converted", "numeric"), ("note_amount", "numeric"), ("status", "text"),
+         ("conversion_price", "numeric"), ("price_source", "text"), ("shares", "bigint"),
+         ("cash_in_lieu", "numeric"), ("cash_due_date", "date"), ("created_at", "timestamptz")],
+        [
+            (c.note_id, c.trigger, c.offering_id, c.event_id, c.election_id, c.price_offering_id,
+             c.conversion_date, c.currency, c.principal_converted, c.interest_converted,
+             c.note_amount, c.status, c.conversion_price, c.price_source, c.shares,
+             c.cash_in_lieu, c.cash_due_date, now)
+            for c in conversions
+        ],
+        returning="id, note_id",
+    )
+    by_note = {c.note_id: c for c in conversions}
+    for pk, note_id in rows:
+        _saved(by_note[note_id], pk, now)
+
+
+def _payments_insert(payments: list[Payment], now) -> None:
+    """Insert the conversion's entries (one of each kind per note) and set their ids."""
+    rows = _rows_insert(
+        "notes_payment",
+        [("note_id", "bigint"), ("paid_on", "date"), ("amount", "numeric"),
+         ("amount_currency", "text"), ("applies_to", "text"), ("method", "text"),
+         ("reference", "text"), ("mailed_to", "text"), ("holder_consent_reference", "text"),
+         ("reason", "text"), ("request_fingerprint", "text"), ("created_at", "timestamptz")],
+        [
+            (p.note_id, p.paid_on, p.amount.amount, str(p.amount.currency), p.applies_to,
+             p.method, p.reference, p.mailed_to, p.holder_consent_reference, p.reason,
+             p.request_fingerprint, now)
+            for p in payments
+        ],
+        returning="id, note_id, applies_to",
+    )
+    by_key = {(p.note_id, p.applies_to): p for p in payments}
+    for pk, note_id, applies_to in rows:
+        _saved(by_key[(note_id, applies_to)], pk, now)
 
 
 def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:
