@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
-from djmoney.money import Money
 
 from notes.domain.conversion import conversion_compute
 from notes.domain.interest import balance_on, effective_rate, principal_timeline
@@ -154,7 +153,9 @@ def notes_convert(
         terms={n.pk: (rates[n.series_id], n.series.day_count) for n in notes},
     )
 
-    conversions, payments, interest_parts = [], [], []
+    conversions: list[Conversion] = []
+    # (note, amount, kind, allocations) of each conversion entry
+    payments: list[tuple[Note, Decimal, str, list[tuple[date, Decimal]]]] = []
     for note in notes:
         series = note.series
         parts = note_amount_on(
@@ -184,42 +185,39 @@ def notes_convert(
             _figures_apply(conversion, price.value, series.cash_in_lieu_days)
         conversions.append(conversion)
         if principal:
-            payments.append(
-                Payment(
-                    note=note,
-                    paid_on=conversion_date,
-                    amount=Money(principal, note.currency),
-                    applies_to=PaymentKind.PRINCIPAL,
-                    method=PaymentMethod.CONVERSION,
-                    reference=f"Converted into Common Stock on {conversion_date}",
-                )
-            )
+            payments.append((note, principal, PaymentKind.PRINCIPAL, ()))
         if interest:
-            payments.append(
-                Payment(
-                    note=note,
-                    paid_on=conversion_date,
-                    amount=Money(interest, note.currency),
-                    applies_to=PaymentKind.INTEREST,
-                    method=PaymentMethod.CONVERSION,
-                    reference=f"Converted into Common Stock on {conversion_date}",
-                )
-            )
-            interest_parts.append(allocate_interest(open_months=open_months, amount=interest))
+            payments.append((
+                note, interest, PaymentKind.INTEREST,
+                allocate_interest(open_months=open_months, amount=interest),
+            ))
+    # The entries are written as the database's own bulk load (COPY), their ids
+    # reserved first: a series may convert 100,000 notes and settle a million months.
     now = timezone.now()
-    _conversions_insert(conversions, now)
-    _payments_insert(payments, now)
-    interest_payments = [p for p in payments if p.applies_to == PaymentKind.INTEREST]
-    _rows_insert(
-        "notes_paymentallocation",
-        [("payment_id", "bigint"), ("note_id", "bigint"), ("period_start", "date"),
-         ("paid_on", "date"), ("amount", "numeric")],
-        [
-            (p.pk, p.note_id, start, p.paid_on, part)
-            for p, parts in zip(interest_payments, interest_parts, strict=True)
-            for start, part in parts
-        ],
-    )
+    reference = f"Converted into Common Stock on {conversion_date}"
+    for conversion, pk in zip(
+        conversions, _ids_reserve("offerings_conversion", len(conversions)), strict=True
+    ):
+        conversion.pk, conversion.created_at = pk, now
+        conversion._state.adding, conversion._state.db = False, "default"
+    _rows_copy("offerings_conversion", CONVERSION_COLUMNS, (
+        (c.pk, c.note_id, c.trigger, c.offering_id, c.event_id, c.election_id,
+         c.price_offering_id, c.conversion_date, c.currency, c.principal_converted,
+         c.interest_converted, c.note_amount, c.status, c.conversion_price, c.price_source,
+         c.shares, c.cash_in_lieu, c.cash_due_date, now)
+        for c in conversions
+    ))
+    payment_ids = _ids_reserve("notes_payment", len(payments))
+    _rows_copy("notes_payment", PAYMENT_COLUMNS, (
+        (pk, note.pk, conversion_date, amount, note.currency, applies_to,
+         PaymentMethod.CONVERSION.value, reference, "", "", "", "", now)
+        for pk, (note, amount, applies_to, _) in zip(payment_ids, payments, strict=True)
+    ))
+    _rows_copy("notes_paymentallocation", ALLOCATION_COLUMNS, (
+        (pk, note.pk, start, conversion_date, part)
+        for pk, (note, _, _, parts) in zip(payment_ids, payments, strict=True)
+        for start, part in parts
+    ))
     # One UPDATE: the audit trigger records each converted note's new status, with
     # the acting user and request of the pghistory context (core.audit).
     Note.objects.filter(pk__in=ids).update(status=NoteStatus.CONVERTED, ended_on=conversion_date)
@@ -239,95 +237,50 @@ def notes_convert(
             ),
         )
     if kind != ConversionKind.VOLUNTARY:
-        _rows_insert(
-            "offerings_noticeobligation",
-            [("kind", "text"), ("note_id", "bigint"), ("holder_id", "bigint"),
-             ("conversion_id", "bigint"), ("due_by", "date"), ("created_at", "timestamptz")],
-            [
-                (
-                    NoticeObligation.Kind.AUTOMATIC_CONVERSION.value, c.note_id,
-                    c.note.holder_id, c.pk,
-                    conversion_date + timedelta(days=c.note.series.notice_days), now,
-                )
-                for c in conversions
-            ],
-        )
+        _rows_copy("offerings_noticeobligation", OBLIGATION_COLUMNS, (
+            (NoticeObligation.Kind.AUTOMATIC_CONVERSION.value, c.note_id, c.note.holder_id, c.pk,
+             conversion_date + timedelta(days=c.note.series.notice_days), now)
+            for c in conversions
+        ))
     return conversions
 
 
-def _rows_insert(
-    table: str, columns: list[tuple[str, str]], rows: list[tuple], returning: str = ""
-) -> list[tuple]:
-    """Insert rows in one statement, one array per column (a series may convert 100,000
-    notes and settle a million months).
+CONVERSION_COLUMNS = (
+    "id, note_id, trigger, offering_id, event_id, election_id, price_offering_id,"
+    " conversion_date, currency, principal_converted, interest_converted, note_amount, status,"
+    " conversion_price, price_source, shares, cash_in_lieu, cash_due_date, created_at"
+)
+PAYMENT_COLUMNS = (
+    "id, note_id, paid_on, amount, amount_currency, applies_to, method, reference, mailed_to,"
+    " holder_consent_reference, reason, request_fingerprint, created_at"
+)
+ALLOCATION_COLUMNS = "payment_id, note_id, period_start, paid_on, amount"
+OBLIGATION_COLUMNS = "kind, note_id, holder_id, conversion_id, due_by, created_at"
 
-    `bulk_create` prepares every field of every row through the ORM, which costs
-    several times the database's own work here; the rows are built from plain
-    values the caller has already validated, and the database's constraints
-    check them again.
-    """
-    if not rows:
+
+def _ids_reserve(table: str, count: int) -> list[int]:
+    """Take `count` ids from the table's identity sequence, so rows can be COPYed with them."""
+    if not count:
         return []
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
-    # Table, columns and types are this module's constants; every value is a parameter.
-    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            sql + (f" RETURNING {returning}" if returning else ""),
-            [list(column) for column in zip(*rows, strict=True)],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
         )
-        return cursor.fetchall() if returning else []
+        return [pk for (pk,) in cursor.fetchall()]
 
 
-def _saved(obj, pk: int, now) -> None:
-    obj.pk, obj.created_at = pk, now
-    obj._state.adding, obj._state.db = False, "default"
+def _rows_copy(table: str, columns: str, rows) -> None:
+    """COPY rows into a table (the columns are this module's constants).
 
-
-def _conversions_insert(conversions: list[Conversion], now) -> None:
-    """Insert conversions (one per note) and set their ids."""
-    rows = _rows_insert(
-        "offerings_conversion",
-        [("note_id", "bigint"), ("trigger", "text"), ("offering_id", "bigint"),
-         ("event_id", "bigint"), ("election_id", "bigint"), ("price_offering_id", "bigint"),
-         ("conversion_date", "date"), ("currency", "text"), ("principal_converted", "numeric"),
-         ("interest_converted", "numeric"), ("note_amount", "numeric"), ("status", "text"),
-         ("conversion_price", "numeric"), ("price_source", "text"), ("shares", "bigint"),
-         ("cash_in_lieu", "numeric"), ("cash_due_date", "date"), ("created_at", "timestamptz")],
-        [
-            (c.note_id, c.trigger, c.offering_id, c.event_id, c.election_id, c.price_offering_id,
-             c.conversion_date, c.currency, c.principal_converted, c.interest_converted,
-             c.note_amount, c.status, c.conversion_price, c.price_source, c.shares,
-             c.cash_in_lieu, c.cash_due_date, now)
-            for c in conversions
-        ],
-        returning="id, note_id",
-    )
-    by_note = {c.note_id: c for c in conversions}
-    for pk, note_id in rows:
-        _saved(by_note[note_id], pk, now)
-
-
-def _payments_insert(payments: list[Payment], now) -> None:
-    """Insert the conversion's entries (one of each kind per note) and set their ids."""
-    rows = _rows_insert(
-        "notes_payment",
-        [("note_id", "bigint"), ("paid_on", "date"), ("amount", "numeric"),
-         ("amount_currency", "text"), ("applies_to", "text"), ("method", "text"),
-         ("reference", "text"), ("mailed_to", "text"), ("holder_consent_reference", "text"),
-         ("reason", "text"), ("request_fingerprint", "text"), ("created_at", "timestamptz")],
-        [
-            (p.note_id, p.paid_on, p.amount.amount, str(p.amount.currency), p.applies_to,
-             p.method, p.reference, p.mailed_to, p.holder_consent_reference, p.reason,
-             p.request_fingerprint, now)
-            for p in payments
-        ],
-        returning="id, note_id, applies_to",
-    )
-    by_key = {(p.note_id, p.applies_to): p for p in payments}
-    for pk, note_id, applies_to in rows:
-        _saved(by_key[(note_id, applies_to)], pk, now)
+    `bulk_create` prepares every field of every row through the ORM, several
+    times the database's own work here; the rows are plain values already
+    checked by the domain core, and the table's constraints and triggers check
+    them again as they are loaded.
+    """
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:
