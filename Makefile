@@ -4,8 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 
-.PHONY: run test install lint chromium api-docs bench-month-end bench-conversion bench-scale \
-	compose-check backup restore
+.PHONY: run test install lint chromium wrk api-docs bench-month-end bench-conversion \
+	bench-scale bench-pages compose-check backup restore
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,20 @@ NOTES ?= 1000000
 bench-scale: install
 	@test -n "$(REDIS_URL)" || { echo "bench-scale needs REDIS_URL (a Redis database of its own)" >&2; exit 1; }
 	$(PY) bench/scale.py --notes $(NOTES)
+
+# The pages under load: gunicorn serving the app, Debian's wrk driving it (installed here
+# as root when missing). BENCH_ARGS passes options, e.g. BENCH_ARGS="--duration 10".
+bench-pages: install wrk
+	$(PY) bench/pages.py $(BENCH_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else \
+	    echo "The pages bench needs Debian's wrk: sudo apt-get install wrk" >&2; \
+	    exit 1; \
+	  fi; }
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q

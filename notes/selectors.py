@@ -2,16 +2,22 @@
 
 A note's figures are always derived from its facts (original principal,
 principal payments, interest allocations, the day it ended) by the pure domain
-core, so a position never depends on when the servicing job last ran.
+core, so a position never depends on when the servicing job last ran. The
+pages (`note_facts_read`) and conversions (`stated_months_by_note`) take the
+interest of months already stated from their statements, which add up to the
+core's figure for each month (§2 corrections keep them so), and compute the
+rest: the same figures, without recomputing years of months on every page.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -107,6 +113,12 @@ class NoteFacts:
     allocations: tuple[Allocation, ...]
     # (period_start, amount, due_date) of each adjustment statement (§2 corrections)
     adjustments: tuple[tuple[date, Decimal, date], ...] = ()
+    # The months read from the note's statements instead of recomputed (see
+    # `stated_months`); empty: every month is computed from the facts.
+    stated: Mapping[tuple[date, date], Decimal] = field(default_factory=dict)
+    # Every statement of the note, oldest period first, when loaded with the facts
+    # (`note_facts_read`): the page's statement list and timeline reuse them.
+    statements: tuple[InterestStatement, ...] | None = None
 
     @property
     def accrual_end(self) -> date | None:
@@ -128,6 +140,7 @@ class NoteFacts:
             # repaid before the interest leaves that month to fall due as any other.
             end_settles_interest=self.note.ended_on == self.accrual_end,
             adjustments=self.adjustments,
+            stated=self.stated,
         )
 
     def interest_lines(self, as_of: date) -> list[InterestLine]:
@@ -138,6 +151,7 @@ class NoteFacts:
             issue_date=self.note.issue_date,
             as_of=as_of,
             end_date=self.accrual_end,
+            stated=self.stated,
         )
 
 
@@ -179,13 +193,134 @@ def note_facts_get(*, note: Note) -> NoteFacts:
     )
 
 
+def stated_months(
+    rows, *, rate: Decimal, day_count: str, principal_from: date | None
+) -> dict[tuple[date, date], Decimal]:
+    """What a note's statements state for each month, where they can be read as is.
+
+    A period's standing statements (its original and every adjustment) add up
+    to exactly the interest the domain core gives that month: the servicing
+    cycle states it with the same function, and every back-dated fact is
+    followed by a correction (§2; `notes.services.corrections`). So a page can
+    read an ended month's interest instead of recomputing it. A month is left
+    to be computed when a statement of it was made at another rate or day
+    count, and from the first principal payment (or reversal) on: a principal
+    fact recorded while the servicing cycle was stating the same month is only
+    corrected by the daily reconciliation, and the page must not show the
+    stale figure meanwhile.
+
+    Args:
+        rows: ``(period_start, period_end, amount, rate, day_count)`` of each
+            of the note's statements.
+        rate: the effective rate the note accrues at.
+        day_count: the series' convention.
+        principal_from: the earliest day of a principal payment or reversal,
+            if there is one: months ending on or after it are not read.
+
+    Returns:
+        ``(period_start, period_end)`` → the period's standing total.
+    """
+    sums: dict[tuple[date, date], Decimal] = {}
+    other_terms: set[tuple[date, date]] = set()
+    for start, end, amount, statement_rate, statement_day_count in rows:
+        key = (start, end)
+        sums[key] = sums.get(key, ZERO) + amount
+        if statement_rate != rate or statement_day_count != day_count:
+            other_terms.add(key)
+    return {
+        key: amount
+        for key, amount in sums.items()
+        if key not in other_terms and (principal_from is None or key[1] < principal_from)
+    }
+
+
+def note_facts_read(*, note: Note) -> NoteFacts:
+    """A note's facts for its pages: with its statements, its ended months read, not recomputed.
+
+    Three queries, as `note_facts_get`; the position, statement list, interest
+    lines and history it gives are the same figures (`stated_months` says why),
+    but a note years old costs the month in progress, not every month since issue.
+    """
+    series = note.series
+    rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
+    principal_paid, allocations = money_facts_by_note([note.pk])
+    paid = principal_paid.get(note.pk, ())
+    statements = tuple(InterestStatement.objects.filter(note=note).order_by("period_start", "id"))
+    return NoteFacts(
+        note=note,
+        rate=rate,
+        rate_basis=str(basis),
+        timeline=principal_timeline(note.issue_date, note.principal.amount, paid),
+        allocations=tuple(allocations.get(note.pk, ())),
+        adjustments=tuple(
+            (s.period_start, s.amount.amount, s.due_date)
+            for s in sorted(statements, key=lambda s: s.pk)
+            if s.corrects_id is not None
+        ),
+        stated=stated_months(
+            (
+                (s.period_start, s.period_end, s.amount.amount, s.rate, s.day_count)
+                for s in statements
+            ),
+            rate=rate,
+            day_count=series.day_count,
+            principal_from=min((day for day, _ in paid), default=None),
+        ),
+        statements=statements,
+    )
+
+
+def stated_months_by_note(
+    note_ids: list[int], *, principal_paid: Mapping[int, list[tuple[date, Decimal]]],
+    terms: Mapping[int, tuple[Decimal, str]],
+) -> dict[int, dict[tuple[date, date], Decimal]]:
+    """`stated_months` of many notes, in one query summed by the database.
+
+    Args:
+        principal_paid: each note's principal payments and reversals
+            (`money_facts_by_note`): months from the first on are not read.
+        terms: each note's effective rate and day-count convention.
+    """
+    stated: dict[int, dict[tuple[date, date], Decimal]] = {}
+    rows: dict[int, list] = defaultdict(list)
+    with connection.cursor() as cursor:
+        # One row per note and period: its standing total, and its statements' rate and
+        # convention when they all agree (NULL otherwise: then the month is computed).
+        cursor.execute(
+            """
+            SELECT note_id, period_start, period_end, sum(amount),
+                   CASE WHEN min(rate) = max(rate) THEN min(rate) END,
+                   CASE WHEN min(day_count) = max(day_count) THEN min(day_count) END
+            FROM notes_intereststatement
+            WHERE note_id = ANY(%s)
+            GROUP BY note_id, period_start, period_end
+            """,
+            [list(note_ids)],
+        )
+        for note_id, *row in cursor.fetchall():
+            rows[note_id].append(row)
+    for note_id, note_rows in rows.items():
+        rate, day_count = terms[note_id]
+        stated[note_id] = stated_months(
+            note_rows,
+            rate=rate,
+            day_count=day_count,
+            principal_from=min((day for day, _ in principal_paid.get(note_id, ())), default=None),
+        )
+    return stated
+
+
 def note_position_get(*, note: Note, as_of: date) -> Position:
     """The note's position at the end of `as_of` (§2, accrued unpaid interest)."""
     return note_facts_get(note=note).position(as_of)
 
 
 def statement_list_with_status(
-    *, note: Note, as_of: date, allocations: tuple[Allocation, ...] | None = None
+    *,
+    note: Note,
+    as_of: date,
+    allocations: tuple[Allocation, ...] | None = None,
+    statements: tuple[InterestStatement, ...] | None = None,
 ) -> list[InterestStatement]:
     """The note's standing statements, each with `paid_amount` and `status` as of a day.
 
@@ -211,12 +346,14 @@ def statement_list_with_status(
     for allocation in allocations:
         if allocation.paid_on <= as_of:
             paid_by_period[allocation.period_start] += allocation.amount
-    statements = [
-        s
-        for s in InterestStatement.objects.filter(note=note, period_end__lt=as_of).order_by(
-            "period_start", "id"
+    if statements is None:
+        statements = tuple(
+            InterestStatement.objects.filter(note=note, period_end__lt=as_of).order_by(
+                "period_start", "id"
+            )
         )
-        if s.amount.amount or s.corrects_id
+    statements = [
+        s for s in statements if s.period_end < as_of and (s.amount.amount or s.corrects_id)
     ]
     by_period: dict[date, list[InterestStatement]] = defaultdict(list)
     for statement in statements:
@@ -342,7 +479,7 @@ def note_money_read(*, note: Note, as_of: date, facts: NoteFacts | None = None) 
     status = note_status_on(note, as_of)
     position = facts.position(as_of)
     statements = statement_list_with_status(
-        note=note, as_of=as_of, allocations=facts.allocations
+        note=note, as_of=as_of, allocations=facts.allocations, statements=facts.statements
     )
     lines = facts.interest_lines(as_of) if as_of >= note.issue_date else []
     stated_periods = {s.period_start for s in statements}
@@ -670,6 +807,7 @@ def note_position_history(*, facts: NoteFacts, through: date) -> list[PositionPo
         allocations=facts.allocations,
         days=sorted(days),
         end_date=facts.accrual_end,
+        stated=facts.stated,
     )
 
 
@@ -809,6 +947,7 @@ def note_timeline(
     default_events: list[DefaultEvent] | None = None,
     today: date | None = None,
     chain: list[Holding] | None = None,
+    statements: tuple[InterestStatement, ...] | None = None,
 ) -> list[TimelineEntry]:
     """Everything that happened to the note, oldest first, in plain words.
 
@@ -819,7 +958,7 @@ def note_timeline(
     cash in lieu, elections; the notices app: letters sent and received), so
     this module never imports them.
 
-    Queries: the statements, plus the payments and events when not given, plus
+    Queries: the statements and the payments and events when not given, plus
     each receiver's own (a fixed number, whatever the note's history).
     """
     today = today or timezone.localdate()
@@ -846,7 +985,10 @@ def note_timeline(
             day=note.maturity_date, kind="maturity", title="Maturity: the principal fell due (§1)",
             order=5,
         ))
-    statements = list(InterestStatement.objects.filter(note=note).order_by("period_start", "id"))
+    if statements is None:
+        statements = tuple(
+            InterestStatement.objects.filter(note=note).order_by("period_start", "id")
+        )
     allocations = [
         (a.paid_on, a.period_start, a.amount, p.method == PaymentMethod.CONVERSION)
         for p in payments

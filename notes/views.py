@@ -142,10 +142,10 @@ def note_detail_response(
     finance = is_finance(request.user)
     if finance and payment_form is None and note.status in ACTIVE_STATUSES:
         payment_form = PaymentForm()
-    defaults = selectors.note_default_read(note=note, as_of=as_of)
+    facts = selectors.note_facts_read(note=note)
+    defaults = selectors.note_default_read(note=note, as_of=as_of, facts=facts)
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
-    facts = selectors.note_facts_get(note=note)
     payments = selectors.note_payments(note)
     context = {
         "note": note,
@@ -164,7 +164,8 @@ def note_detail_response(
         # note's own history of changes.
         context["chain"] = selectors.note_register_chain(note)
         context["timeline"] = selectors.note_timeline(
-            note=note, payments=payments, default_events=defaults.events, chain=context["chain"]
+            note=note, payments=payments, default_events=defaults.events,
+            chain=context["chain"], statements=facts.statements,
         )
         stop = selectors.stop_transfer_in_force(note)
         context["stop"] = stop

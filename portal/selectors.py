@@ -15,7 +15,13 @@ from django.db.models import QuerySet
 from holders.models import Holder
 from holders.selectors import holder_for_user
 from notes.models import Note
-from notes.selectors import NoteMoney, holder_held_periods, note_money_read, notes_ever_held_by
+from notes.selectors import (
+    NoteMoney,
+    holder_held_periods,
+    note_facts_read,
+    note_money_read,
+    notes_ever_held_by,
+)
 
 __all__ = ["holder_for_user", "holder_note_money", "holder_notes"]
 
@@ -39,11 +45,16 @@ def holder_note_money(*, holder: Holder, note: Note, as_of: date) -> NoteMoney:
     held = holder_held_periods(note, holder)
     if not held:
         raise Note.DoesNotExist(f"{holder} never held {note}.")
-    money = note_money_read(note=note, as_of=as_of)
+    # The note's facts once, its ended months read from its statements (not recomputed).
+    facts = note_facts_read(note=note)
+    money = note_money_read(note=note, as_of=as_of, facts=facts)
     if len(held) == 1 and held[0].held_from <= note.issue_date and held[0].held_until is None:
         return money  # held from issue: everything is theirs
     last = held[-1].held_until
-    position = money if last is None or last >= as_of else note_money_read(note=note, as_of=last)
+    position = (
+        money if last is None or last >= as_of
+        else note_money_read(note=note, as_of=last, facts=facts)
+    )
 
     def overlaps(start: date, end: date) -> bool:
         return any(

@@ -91,7 +91,9 @@ class NoteMoneyViews:
     def position(self, request, pk=None):
         note = self.get_object()
         as_of = _as_of(request)
-        money = selectors.note_money_read(note=note, as_of=as_of)
+        money = selectors.note_money_read(
+            note=note, as_of=as_of, facts=selectors.note_facts_read(note=note)
+        )
         position = money.position
         data = {
             "note": note.pk,

@@ -15,16 +15,22 @@
   following each calendar month end") is past due from the next day.
 """
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import accumulate
 
 from notes.domain.daycount import ONE_DAY, DayCount
 from notes.domain.interest import Timeline, accrual_explanation, balance_on, period_interest
 from notes.domain.periods import accrual_months, due_date_for
 
 ZERO = Decimal("0.00")
+
+# What a note's statements state for each month: ``(period_start, period_end)``
+# → the sum of the period's standing statements (original and adjustments).
+StatedMonths = Mapping[tuple[date, date], Decimal]
 
 # The calendar ends on 9999-12-31, and the principal outstanding at the end of
 # day D is the balance in effect from D + 1 on: the last day a position can be
@@ -84,18 +90,37 @@ def month_amounts(
     convention: DayCount | str,
     issue_date: date,
     through: date,
+    stated: StatedMonths | None = None,
 ) -> list[tuple[date, date, Decimal]]:
     """The interest of each calendar month from the issue date through a day.
+
+    Args:
+        stated: what the note's statements state for the months they cover
+            (see ``StatedMonths``). A month that ended before ``through`` and
+            is stated is read from here instead of recomputed: a period's
+            standing statements always add up to exactly what this function
+            computes for it (§2 corrections keep them so). The month
+            containing ``through`` — in progress, or the note's final month —
+            is always computed.
 
     Returns:
         ``(start, end, amount)`` per month, oldest first; each amount is rounded
         once, as its statement is, and the month containing ``through`` counts
         only through it.
     """
-    return [
-        (start, end, period_interest(timeline, rate, convention, start, end))
-        for start, end in accrual_months(issue_date=issue_date, through=through)
-    ]
+    months = accrual_months(issue_date=issue_date, through=through)
+    if not stated:
+        return [
+            (start, end, period_interest(timeline, rate, convention, start, end))
+            for start, end in months
+        ]
+    amounts = []
+    for start, end in months:
+        amount = stated.get((start, end)) if end < through else None
+        if amount is None:
+            amount = period_interest(timeline, rate, convention, start, end)
+        amounts.append((start, end, amount))
+    return amounts
 
 
 def allocate_interest(
@@ -142,6 +167,7 @@ def open_interest_months(
     allocations: Sequence[Allocation],
     as_of: date,
     end_date: date | None = None,
+    stated: StatedMonths | None = None,
 ) -> list[tuple[date, Decimal]]:
     """The interest accrued and unpaid as of a day, month by month.
 
@@ -158,6 +184,8 @@ def open_interest_months(
         as_of: the day of the question.
         end_date: the day the note converted or was fully repaid, if it has;
             nothing accrues after it.
+        stated: the months' stated amounts, read instead of recomputed (see
+            ``month_amounts``).
 
     Returns:
         ``(period_start, open amount)`` for every accrual month through
@@ -173,6 +201,7 @@ def open_interest_months(
         convention=convention,
         issue_date=issue_date,
         through=as_of if end_date is None else min(as_of, end_date),
+        stated=stated,
     )
     paid = _paid_by_month(allocations, as_of)
     unknown = paid.keys() - {start for start, _, _ in amounts}
@@ -196,6 +225,7 @@ def note_position(
     end_date: date | None = None,
     end_settles_interest: bool = True,
     adjustments: Sequence[tuple[date, Decimal, date]] = (),
+    stated: StatedMonths | None = None,
 ) -> Position:
     """The note's position at the end of day ``as_of``.
 
@@ -220,6 +250,8 @@ def note_position(
             adjustment falls due on the adjustment's due date, not the month's:
             until then it is owed but not past due. A credit takes back the
             newest billing first.
+        stated: the months' stated amounts, read instead of recomputed (see
+            ``month_amounts``); the position is the same with or without them.
 
     Returns:
         The position; all zero before the issue date.
@@ -249,6 +281,7 @@ def note_position(
             allocations=allocations,
             as_of=as_of,
             end_date=end_date,
+            stated=stated,
         )
     )
     # Each month's interest falls due on the due day of the month after it (§2).
@@ -316,6 +349,7 @@ def interest_lines(
     issue_date: date,
     as_of: date,
     end_date: date | None = None,
+    stated: StatedMonths | None = None,
 ) -> list[InterestLine]:
     """Every month's interest from the issue date through a day, each labelled.
 
@@ -334,6 +368,8 @@ def interest_lines(
         issue_date: the note's issue date.
         as_of: the day of the question.
         end_date: the note's last accruing day, if it has one.
+        stated: the months' stated amounts, read instead of recomputed (see
+            ``month_amounts``).
 
     Returns:
         One line per calendar month (or part), oldest first.
@@ -342,7 +378,7 @@ def interest_lines(
     lines = []
     for start, end, amount in month_amounts(
         timeline=timeline, rate=rate, convention=convention, issue_date=issue_date,
-        through=through,
+        through=through, stated=stated,
     ):
         if end_date is not None and end == end_date:
             kind = LineKind.FINAL
@@ -394,6 +430,7 @@ def position_history(
     allocations: Sequence[Allocation],
     days: Sequence[date],
     end_date: date | None = None,
+    stated: StatedMonths | None = None,
 ) -> list[PositionPoint]:
     """The position's principal and accrued unpaid interest on many days, cheaply (§2).
 
@@ -406,6 +443,8 @@ def position_history(
         days: the days wanted, on or after the issue date and on or before
             ``LAST_POSITION_DAY``.
         end_date: the note's last accruing day, if it has one.
+        stated: the months' stated amounts, read instead of recomputed (see
+            ``month_amounts``).
 
     Returns:
         One point per day, in the order of ``days``.
@@ -414,23 +453,27 @@ def position_history(
     if not wanted:
         return []
     last = wanted[-1] if end_date is None else min(wanted[-1], end_date)
-    month_interest = {
-        (start, end): amount
-        for start, end, amount in month_amounts(
-            timeline=timeline, rate=rate, convention=convention, issue_date=issue_date,
-            through=max(last, issue_date),
-        )
-    }
+    months = month_amounts(
+        timeline=timeline, rate=rate, convention=convention, issue_date=issue_date,
+        through=max(last, issue_date), stated=stated,
+    )
+    # Running totals, so each day costs a lookup, not a pass over every month and payment.
+    starts = [start for start, _, _ in months]
+    accrued_before = list(accumulate((amount for _, _, amount in months), initial=ZERO))
+    paid_days = sorted(allocations, key=lambda a: a.paid_on)
+    paid_on = [a.paid_on for a in paid_days]
+    paid_by = list(accumulate((a.amount for a in paid_days), initial=ZERO))
     by_day = {}
     for day in wanted:
         through = day if end_date is None else min(day, end_date)
         accrued = ZERO
-        for start, end in accrual_months(issue_date=issue_date, through=through):
-            amount = month_interest.get((start, end))
-            if amount is None:  # a month counted only through the day
-                amount = period_interest(timeline, rate, convention, start, end)
-            accrued += amount
-        paid = sum((a.amount for a in allocations if a.paid_on <= day), ZERO)
+        if through >= issue_date:
+            index = bisect_right(starts, through) - 1  # the month containing `through`
+            start, end, amount = months[index]
+            if end != through:  # a month counted only through the day
+                amount = period_interest(timeline, rate, convention, start, through)
+            accrued = accrued_before[index] + amount
+        paid = paid_by[bisect_right(paid_on, day)]
         by_day[day] = PositionPoint(
             day=day,
             outstanding_principal=balance_on(timeline, day + ONE_DAY),

@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
-from djmoney.money import Money
 
 from notes.domain.conversion import conversion_compute
 from notes.domain.interest import balance_on, effective_rate, principal_timeline
@@ -37,7 +36,7 @@ from notes.models import (
     PaymentKind,
     PaymentMethod,
 )
-from notes.selectors import money_facts_by_note
+from notes.selectors import money_facts_by_note, stated_months_by_note
 from notes.services.corrections import note_statements_correct
 from offerings.models import (
     Conversion,
@@ -78,7 +77,7 @@ class NoteAmountParts:
 
 
 def note_amount_on(
-    *, note: Note, principal_paid, allocations, conversion_date: date
+    *, note: Note, principal_paid, allocations, conversion_date: date, stated=None
 ) -> NoteAmountParts:
     """The outstanding principal and the interest accrued and unpaid through the
     conversion date, inclusive (§5.1, §7), from the note's money facts.
@@ -89,6 +88,8 @@ def note_amount_on(
     Args:
         principal_paid: the note's ``(paid_on, amount)`` principal payments.
         allocations: the note's interest allocations.
+        stated: the note's stated months (`notes.selectors.stated_months`),
+            read instead of recomputed; the figures are the same without them.
     """
     series = note.series
     rate, _ = effective_rate(series.stated_rate, series.max_lawful_rate)
@@ -102,6 +103,7 @@ def note_amount_on(
         issue_date=note.issue_date,
         allocations=allocations,
         as_of=conversion_date,
+        stated=stated,
     )
     return NoteAmountParts(
         principal=balance_on(timeline, conversion_date + timedelta(days=1)),
@@ -137,8 +139,23 @@ def notes_convert(
         return []
     ids = [n.pk for n in notes]
     principal_paid, allocations = money_facts_by_note(ids)
+    # The months already stated are read, summed by the database, not recomputed: a
+    # period's standing statements are exactly what the domain core gives it (§2).
+    rates: dict[int, Decimal] = {}
+    for note in notes:
+        if note.series_id not in rates:
+            rates[note.series_id] = effective_rate(
+                note.series.stated_rate, note.series.max_lawful_rate
+            )[0]
+    stated = stated_months_by_note(
+        ids,
+        principal_paid=principal_paid,
+        terms={n.pk: (rates[n.series_id], n.series.day_count) for n in notes},
+    )
 
-    conversions, payments, interest_parts = [], [], []
+    conversions: list[Conversion] = []
+    # (note, amount, kind, allocations) of each conversion entry
+    payments: list[tuple[Note, Decimal, str, list[tuple[date, Decimal]]]] = []
     for note in notes:
         series = note.series
         parts = note_amount_on(
@@ -146,6 +163,7 @@ def notes_convert(
             principal_paid=principal_paid.get(note.pk, ()),
             allocations=allocations.get(note.pk, ()),
             conversion_date=conversion_date,
+            stated=stated.get(note.pk),
         )
         principal, interest, open_months = parts.principal, parts.interest, parts.open_months
         conversion = Conversion(
@@ -167,36 +185,41 @@ def notes_convert(
             _figures_apply(conversion, price.value, series.cash_in_lieu_days)
         conversions.append(conversion)
         if principal:
-            payments.append(
-                Payment(
-                    note=note,
-                    paid_on=conversion_date,
-                    amount=Money(principal, note.currency),
-                    applies_to=PaymentKind.PRINCIPAL,
-                    method=PaymentMethod.CONVERSION,
-                    reference=f"Converted into Common Stock on {conversion_date}",
-                )
-            )
+            payments.append((note, principal, PaymentKind.PRINCIPAL, ()))
         if interest:
-            payments.append(
-                Payment(
-                    note=note,
-                    paid_on=conversion_date,
-                    amount=Money(interest, note.currency),
-                    applies_to=PaymentKind.INTEREST,
-                    method=PaymentMethod.CONVERSION,
-                    reference=f"Converted into Common Stock on {conversion_date}",
-                )
-            )
-            interest_parts.append(allocate_interest(open_months=open_months, amount=interest))
-    created = Conversion.objects.bulk_create(conversions)
-    Payment.objects.bulk_create(payments)
-    interest_payments = [p for p in payments if p.applies_to == PaymentKind.INTEREST]
-    _allocations_insert(
-        (p.pk, p.note_id, start, p.paid_on, part)
-        for p, parts in zip(interest_payments, interest_parts, strict=True)
+            payments.append((
+                note, interest, PaymentKind.INTEREST,
+                allocate_interest(open_months=open_months, amount=interest),
+            ))
+    # The entries are written as the database's own bulk load (COPY), their ids
+    # reserved first: a series may convert 100,000 notes and settle a million months.
+    now = timezone.now()
+    reference = f"Converted into Common Stock on {conversion_date}"
+    for conversion, pk in zip(
+        conversions, _ids_reserve("offerings_conversion", len(conversions)), strict=True
+    ):
+        conversion.pk, conversion.created_at = pk, now
+        conversion._state.adding, conversion._state.db = False, "default"
+    _rows_copy("offerings_conversion", CONVERSION_COLUMNS, (
+        (c.pk, c.note_id, c.trigger, c.offering_id, c.event_id, c.election_id,
+         c.price_offering_id, c.conversion_date, c.currency, c.principal_converted,
+         c.interest_converted, c.note_amount, c.status, c.conversion_price, c.price_source,
+         c.shares, c.cash_in_lieu, c.cash_due_date, now)
+        for c in conversions
+    ))
+    payment_ids = _ids_reserve("notes_payment", len(payments))
+    _rows_copy("notes_payment", PAYMENT_COLUMNS, (
+        (pk, note.pk, conversion_date, amount, note.currency, applies_to,
+         PaymentMethod.CONVERSION.value, reference, "", "", "", "", now)
+        for pk, (note, amount, applies_to, _) in zip(payment_ids, payments, strict=True)
+    ))
+    _rows_copy("notes_paymentallocation", ALLOCATION_COLUMNS, (
+        (pk, note.pk, start, conversion_date, part)
+        for pk, (note, _, _, parts) in zip(payment_ids, payments, strict=True)
         for start, part in parts
-    )
+    ))
+    # One UPDATE: the audit trigger records each converted note's new status, with
+    # the acting user and request of the pghistory context (core.audit).
     Note.objects.filter(pk__in=ids).update(status=NoteStatus.CONVERTED, ended_on=conversion_date)
     # A conversion dated in a month already stated voids that month's statement
     # and any later one: their interest is part of the Note Amount (§2, §7).
@@ -214,32 +237,50 @@ def notes_convert(
             ),
         )
     if kind != ConversionKind.VOLUNTARY:
-        NoticeObligation.objects.bulk_create(
-            NoticeObligation(
-                kind=NoticeObligation.Kind.AUTOMATIC_CONVERSION,
-                note=c.note,
-                holder=c.note.holder,
-                conversion=c,
-                due_by=conversion_date + timedelta(days=c.note.series.notice_days),
-            )
-            for c in created
-        )
-    return created
+        _rows_copy("offerings_noticeobligation", OBLIGATION_COLUMNS, (
+            (NoticeObligation.Kind.AUTOMATIC_CONVERSION.value, c.note_id, c.note.holder_id, c.pk,
+             conversion_date + timedelta(days=c.note.series.notice_days), now)
+            for c in conversions
+        ))
+    return conversions
 
 
-def _allocations_insert(rows) -> None:
-    """Insert allocation rows in one statement (a series may settle 100,000+ months)."""
-    columns = list(zip(*rows, strict=True))
-    if not columns:
-        return
+CONVERSION_COLUMNS = (
+    "id, note_id, trigger, offering_id, event_id, election_id, price_offering_id,"
+    " conversion_date, currency, principal_converted, interest_converted, note_amount, status,"
+    " conversion_price, price_source, shares, cash_in_lieu, cash_due_date, created_at"
+)
+PAYMENT_COLUMNS = (
+    "id, note_id, paid_on, amount, amount_currency, applies_to, method, reference, mailed_to,"
+    " holder_consent_reference, reason, request_fingerprint, created_at"
+)
+ALLOCATION_COLUMNS = "payment_id, note_id, period_start, paid_on, amount"
+OBLIGATION_COLUMNS = "kind, note_id, holder_id, conversion_id, due_by, created_at"
+
+
+def _ids_reserve(table: str, count: int) -> list[int]:
+    """Take `count` ids from the table's identity sequence, so rows can be COPYed with them."""
+    if not count:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO notes_paymentallocation (payment_id, note_id, period_start, paid_on, amount)
-            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::date[], %s::numeric[])
-            """,
-            [list(column) for column in columns],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
         )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _rows_copy(table: str, columns: str, rows) -> None:
+    """COPY rows into a table (the columns are this module's constants).
+
+    `bulk_create` prepares every field of every row through the ORM, several
+    times the database's own work here; the rows are plain values already
+    checked by the domain core, and the table's constraints and triggers check
+    them again as they are loaded.
+    """
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def notes_with_payments_after(notes: list[Note], day: date) -> set[int]:

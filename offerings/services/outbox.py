@@ -179,9 +179,11 @@ def _notes_phrase(count: int) -> str:
 
 
 def _active_notes(series: NoteSeries, day: date) -> list[Note]:
-    return list(
+    notes = list(
         Note.objects.select_for_update()
         .filter(series=series, status__in=ACTIVE, issue_date__lte=day)
-        .select_related("series", "holder")
         .order_by("pk")
     )
+    for note in notes:
+        note.series = series  # the one series, not a copy of it per note
+    return notes

@@ -159,3 +159,34 @@ def test_an_election_racing_the_automatic_conversion_converts_once():
     for t in threads:
         t.join()
     assert Conversion.objects.filter(note=note).count() == 1
+
+
+@pytest.mark.django_db
+def test_every_converted_note_is_on_the_audit_trail_with_who_acted(
+    django_capture_on_commit_callbacks, finance_user
+):
+    """The conversion's writes are set-based; each converted note's trail still records
+    the change, with the user and request of the pghistory context (core.audit)."""
+    import pghistory
+    from pghistory.models import Events
+
+    from notes.models import Note, NoteEvent, PaymentAllocation
+    from offerings.models import NoticeObligation
+
+    series = SeriesFactory()
+    notes = [NoteFactory(series=series, issue_date=date(2006, 7, 20 + i)) for i in range(3)]
+    with (
+        pghistory.context(user=finance_user.pk, url="/offerings/new/"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        record(series)
+    assert Conversion.objects.filter(status="done").count() == 3
+    for note in notes:
+        event = NoteEvent.objects.filter(pgh_obj_id=note.pk, pgh_label="update").latest("pgh_id")
+        assert (event.status, event.ended_on) == (NoteStatus.CONVERTED, date(2007, 7, 20))
+        assert event.pgh_context.metadata["user"] == finance_user.pk
+        assert Events.objects.references(Note.objects.get(pk=note.pk)).exists()
+        # ...and its entries, allocations and §6.2 obligation are there, once.
+        conversion = Conversion.objects.get(note=note)
+        assert NoticeObligation.objects.get(note=note).conversion == conversion
+        assert PaymentAllocation.objects.filter(note=note).exists()

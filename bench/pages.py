@@ -1,0 +1,430 @@
+"""Pages under load: the notes list, a staff note page and a portal note page, served by gunicorn.
+
+Run on demand, never by the test suite::
+
+    make bench-pages                     # or:
+    .venv/bin/python bench/pages.py [--duration 20] [--connections 32] [--repeat 3]
+    .venv/bin/python bench/pages.py --against DIR   # interleave another checkout's server
+    .venv/bin/python bench/pages.py --profile       # per-page CPU, queries, cProfile (no load)
+
+The register is built once in a scratch database (``notedesk_bench_pages``, or
+``--database NAME``; kept with ``--keep``, reused with ``--reuse``), with the
+helpers of ``bench/month_end.py``:
+
+- 2,000 notes issued on the days of June 2024, stated every month since (one
+  servicing run for the first month, 90% of it paid, principal prepaid on 2% of
+  the notes, then one run up to this month): each note page shows 2½ years;
+- 98,000 notes issued on the first of this month, so the list holds 100,000;
+- a Finance login and a holder login (the holder of ten of the old notes).
+
+The product is served by gunicorn (``--workers``, default 3, sync) under
+``config.settings.bench`` — production settings (DEBUG off, static files by
+whitenoise, persistent connections) over loopback HTTP, plus ``/bench/bare/``,
+a view that does nothing. ``wrk`` (Debian's; ``make bench-pages`` installs it)
+drives each page for ``--duration`` seconds with ``--connections`` open
+connections — the bare view, the notes list, a staff note page (a random old
+note per request), the holder's portal note page (a random one of theirs) —
+in turn, ``--repeat`` times, interleaved, so every page sees the same machine
+load as the bare view it is compared with. It prints requests/s, latency
+p50/p95/p99 (medians over the repeats) and each page's throughput as a share
+of the bare view's. Every page is fetched once first and must answer 200 with
+the note's own figures on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parent.parent
+DEFAULT_DATABASE = "notedesk_bench_pages"
+HISTORY_NOTES = 2_000
+SECRET = "bench-pages-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+SALT = "bench-pages-salt"
+
+LUA = r"""
+local paths = {%(paths)s}
+local cookie = "%(cookie)s"
+local counter = 0
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  return wrk.format("GET", path, {["Cookie"] = cookie})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "JSON {\"requests\": %%d, \"duration_us\": %%d, \"errors\": %%d, \"non2xx\": %%d,"
+    .. " \"p50\": %%d, \"p95\": %%d, \"p99\": %%d, \"max\": %%d}\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def _server() -> str:
+    from bench.month_end import DEFAULT_SERVER
+
+    return os.environ.get("DATABASE_URL") or DEFAULT_SERVER
+
+
+def _database_url(name: str) -> str:
+    from bench.month_end import _with_database
+
+    return _with_database(_server(), name)
+
+
+def _drop(name: str) -> None:
+    import psycopg
+
+    from bench.month_end import _with_database
+
+    with psycopg.connect(_with_database(_server(), "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _exists(name: str) -> bool:
+    import psycopg
+
+    from bench.month_end import _with_database
+
+    with psycopg.connect(_with_database(_server(), "postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return row is not None
+
+
+def _env(database: str) -> dict:
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.bench",
+        DATABASE_URL=_database_url(database),
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_SALT=SALT,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        CONN_MAX_AGE="60",
+        LOG_LEVEL="WARNING",
+        NOTICES_AFTER_SERVICING="false",
+        REDIS_URL="",
+    )
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+def stage_prepare(database: str, seed: int) -> dict:
+    """Build the register in a fresh scratch database (this process's settings: local)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from bench.month_end import (
+        django_setup,
+        notes_copy,
+        payments_add,
+        register_base,
+        scratch_database_create,
+        servicing_run,
+    )
+
+    os.environ["NOTICES_AFTER_SERVICING"] = "false"
+    url = scratch_database_create(_server(), database)
+    django_setup(url)
+    from django.core.management import call_command
+    from django.db import connections
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    series, holders = register_base("ACT/365F", Decimal("0.10"))
+    notes_copy(series, holders, HISTORY_NOTES, date(2024, 6, 1), seed, "PH")
+    first_run, _ = servicing_run(date(2024, 7, 1), "bench-first-month")
+    payments_add(interest_paid_on=date(2024, 7, 15), principal_month=date(2024, 9, 1))
+    notes_copy(series, holders, 100_000 - HISTORY_NOTES, this_month, seed + 1, "PN")
+    history_run, _ = servicing_run(this_month, "bench-history")
+    connections.close_all()
+    return {"statements": first_run.statements_created + history_run.statements_created}
+
+
+def stage_sessions(database: str) -> dict:
+    """Logins and their session cookies, and the pages to drive (bench settings)."""
+    os.environ.update(_env(database))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from core.permissions import FINANCE_GROUP, roles_ensure
+    from holders.models import Holder
+    from notes.models import Note
+
+    roles_ensure()
+    from django.contrib.auth.models import Group
+
+    users = get_user_model().objects
+    finance, _ = users.get_or_create(username="bench-finance")
+    finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    holder = Holder.objects.order_by("pk").first()
+    holder_user, _ = users.get_or_create(username="bench-holder")
+    if holder.user_id != holder_user.pk:
+        Holder.objects.filter(pk=holder.pk).update(user=holder_user)
+    old = list(
+        Note.objects.filter(number__startswith="PH").order_by("pk").values_list("pk", "holder_id")
+    )
+    cookies = {}
+    for name, user in (("finance", finance), ("holder", holder_user)):
+        client = Client()
+        client.force_login(user)
+        cookies[name] = f"sessionid={client.cookies['sessionid'].value}"
+    return {
+        "cookies": cookies,
+        "staff_notes": [pk for pk, _ in old],
+        "portal_notes": [pk for pk, holder_id in old if holder_id == holder.pk],
+    }
+
+
+def stage_profile(database: str, rounds: int) -> dict:
+    """Each page rendered in-process: CPU ms (median), queries, and the top of cProfile."""
+    os.environ.update(_env(database))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    info = stage_sessions(database)
+    out = {}
+    for label, path_of, cookie in _scenarios(info):
+        client = Client()
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+        paths = path_of
+        client.get(paths[0])  # warm
+        cpu, queries = [], []
+        profiler = cProfile.Profile()
+        for i in range(rounds):
+            path = paths[i % len(paths)]
+            with CaptureQueriesContext(connection) as captured:
+                start = time.process_time()
+                profiler.enable()
+                response = client.get(path)
+                profiler.disable()
+                cpu.append((time.process_time() - start) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+            queries.append(len(captured.captured_queries))
+        stream = __import__("io").StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
+        out[label] = {
+            "cpu_ms": statistics.median(cpu),
+            "queries": max(queries),
+            "profile": stream.getvalue(),
+        }
+    return out
+
+
+def _scenarios(info: dict) -> list[tuple[str, list[str], str]]:
+    return [
+        ("bare view", ["/bench/bare/"], info["cookies"]["finance"]),
+        ("notes list (100,000)", ["/notes/"], info["cookies"]["finance"]),
+        ("staff note page", [f"/notes/{pk}/" for pk in info["staff_notes"]],
+         info["cookies"]["finance"]),
+        ("portal note page", [f"/portal/notes/{pk}/" for pk in info["portal_notes"]],
+         info["cookies"]["holder"]),
+    ]
+
+
+# --- the driver -----------------------------------------------------------------------------
+
+
+def _stage(root: Path, stage: str, *args: str) -> dict:
+    env = dict(os.environ, PAGES_BENCH_ROOT=str(root))
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--stage", stage, *args],
+        env=env, cwd=root, capture_output=True, text=True,
+    )
+    if out.returncode:
+        sys.exit(f"stage {stage} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    """gunicorn serving a checkout of the product on a loopback port."""
+
+    def __init__(self, root: Path, port: int, database: str, workers: int):
+        self.root, self.port = root, port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+             "--error-logfile", "-", "--log-level", "warning"],
+            cwd=root, env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare/", timeout=5)
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    sys.exit(f"gunicorn on port {port} did not start:\n"
+                             + (self.process.stderr.read().decode()[-3000:]))
+                time.sleep(0.5)
+
+    def get(self, path: str, cookie: str) -> str:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers={"Cookie": cookie}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            if response.status != 200 or response.url != request.full_url:
+                sys.exit(f"{path}: {response.status} at {response.url}")
+            return response.read().decode()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wrk(port: int, paths: list[str], cookie: str, duration: int, connections: int,
+        threads: int) -> dict:
+    paths = paths[:]
+    random.Random(len(paths)).shuffle(paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "cookie": cookie})
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+             "--timeout", "30s", "-s", script.name, f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per page and round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds over the pages")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8141)))
+    parser.add_argument("--against", metavar="DIR", help="another checkout, served beside this")
+    parser.add_argument("--profile", action="store_true",
+                        help="render each page in-process: CPU, queries, cProfile; no load")
+    parser.add_argument("--reuse", action="store_true", help="reuse the scratch database")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=30, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    root = Path(os.environ.get("PAGES_BENCH_ROOT", ROOT)).resolve()
+    sys.path.insert(0, str(root))
+    if args.stage == "prepare":
+        print(json.dumps(stage_prepare(args.database, args.seed)))
+        return 0
+    if args.stage == "sessions":
+        print(json.dumps(stage_sessions(args.database)))
+        return 0
+    if args.stage == "profile":
+        print(json.dumps(stage_profile(args.database, args.rounds)))
+        return 0
+    if "bench" not in args.database:
+        sys.exit(f"refusing: the scratch database name must contain 'bench': {args.database!r}")
+    if not args.profile and not shutil.which("wrk"):
+        sys.exit("wrk is needed: `make bench-pages` installs it (apt-get install wrk)")
+
+    checkouts = [("this", ROOT)]
+    if args.against:
+        checkouts.insert(0, ("against", Path(args.against).resolve()))
+    servers: list[tuple[str, Server]] = []
+    try:
+        if not (args.reuse and _exists(args.database)):
+            built = _stage(ROOT, "prepare", "--database", args.database, "--seed", str(args.seed))
+            print(f"register: 100,000 notes ({HISTORY_NOTES:,} with statements since June 2024;"
+                  f" {built['statements']:,} statements)")
+        info = _stage(ROOT, "sessions", "--database", args.database)
+        print(f"NoteDesk pages bench — {os.cpu_count()} CPUs; gunicorn {args.workers} sync"
+              f" workers; wrk {args.threads} threads, {args.connections} connections,"
+              f" {args.duration} s per page and round, {args.repeat} rounds (interleaved)")
+        if args.profile:
+            for label, path in checkouts:
+                profiled = _stage(path, "profile", "--database", args.database,
+                                  "--rounds", str(args.rounds))
+                for page, figures in profiled.items():
+                    print(f"\n== {label}: {page}: {figures['cpu_ms']:.1f} ms CPU (median),"
+                          f" {figures['queries']} queries")
+                    print(figures["profile"])
+            return 0
+        for index, (label, path) in enumerate(checkouts):
+            servers.append((label, Server(path, args.port + index, args.database, args.workers)))
+        scenarios = _scenarios(info)
+        # Each page once, checked: 200, and the note's own figures on it.
+        for label, server in servers:
+            for page, paths, cookie in scenarios:
+                body = server.get(paths[0], cookie)
+                if page.endswith("note page") and "Accrued" not in body and "accrued" not in body:
+                    sys.exit(f"{label} {page}: {paths[0]} shows no accrued interest")
+        results: dict[tuple[str, str], list[dict]] = {}
+        for round_ in range(args.repeat):
+            for page, paths, cookie in scenarios:
+                for label, server in servers:
+                    r = wrk(server.port, paths, cookie, args.duration, args.connections,
+                            args.threads)
+                    results.setdefault((label, page), []).append(r)
+                    print(f"  round {round_ + 1} {label:7} {page:22} {r['rps']:8.1f} req/s"
+                          f"  p50 {r['p50'] / 1000:7.1f} ms  p95 {r['p95'] / 1000:7.1f} ms"
+                          f"  p99 {r['p99'] / 1000:7.1f} ms"
+                          + (f"  ERRORS {r['errors']} non-2xx {r['non2xx']}"
+                             if r["errors"] or r["non2xx"] else ""), flush=True)
+        print()
+        print(f"{'code':8} {'page':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+              f" {'÷ bare':>7}")
+        failed = False
+        for label, _ in servers:
+            bare = statistics.median(r["rps"] for r in results[(label, "bare view")])
+            for page, _, _ in scenarios:
+                rs = results[(label, page)]
+                rps = statistics.median(r["rps"] for r in rs)
+                p = {k: statistics.median(r[k] for r in rs) / 1000 for k in ("p50", "p95", "p99")}
+                failed |= any(r["errors"] or r["non2xx"] for r in rs)
+                print(f"{label:8} {page:22} {rps:8.1f} {p['p50']:8.1f} {p['p95']:8.1f}"
+                      f" {p['p99']:8.1f} {rps / bare:7.2f}")
+        if failed:
+            sys.exit("some requests failed (errors or non-2xx answers)")
+    finally:
+        for _, server in servers:
+            server.stop()
+        if not args.keep:
+            _drop(args.database)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
