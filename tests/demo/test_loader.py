@@ -112,7 +112,7 @@ def test_demo_letters_deadlines_and_defaults(django_capture_on_commit_callbacks)
         by_kind.setdefault(deadline.kind, set()).add(deadline.note_number)
     assert by_kind["cure_period"] == {"ATS06-008"}
     assert by_kind["qualified_offering_notice"] == {
-        "RLS26-001", "RLS26-002", "RLS26-003", "RLS26-004"
+        "RLS26-001", "RLS26-002", "RLS26-003", "RLS26-004", "RLS26-005"
     }
     assert "cash_in_lieu" not in by_kind  # paid by check within the 10 days
     assert by_kind["interest_due"] == {"ATS06-008", "RLS26-003"}
