@@ -68,7 +68,7 @@ class PortalNoteView(PortalPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        read = selectors.holder_note_read(self.holder, kwargs["pk"], as_of=self.today)
+        read = selectors.holder_note_read(self.holder, kwargs["note_pk"], as_of=self.today)
         ctx.update(
             holder=self.holder,
             today=self.today,
@@ -83,8 +83,8 @@ class PortalNoteView(PortalPageMixin, TemplateView):
 class PortalNoticeDocumentView(PortalPageMixin, View):
     """The PDF of one of the holder's notices, as it was stored when made."""
 
-    def get(self, request, pk: int):
-        notice = selectors.holder_notice_get(self.holder, pk)
+    def get(self, request, notice_pk: int):
+        notice = selectors.holder_notice_get(self.holder, notice_pk)
         return FileResponse(
             notice.document.open("rb"),
             content_type="application/pdf",
@@ -95,9 +95,9 @@ class PortalNoticeDocumentView(PortalPageMixin, View):
 class PortalElectionFormView(PortalPageMixin, View):
     """Exhibit A, pre-filled, while the offering's voluntary window is open (§5.1, §6.1)."""
 
-    def get(self, request, pk: int, offering_id: int):
+    def get(self, request, note_pk: int, offering_id: int):
         note, window = selectors.holder_window_get(
-            self.holder, pk, offering_id, as_of=self.today
+            self.holder, note_pk, offering_id, as_of=self.today
         )
         pdf = exhibit_a_pdf(holder=self.holder, note=note, window=window, today=self.today)
         response = HttpResponse(pdf, content_type="application/pdf")

@@ -61,12 +61,12 @@ def _own_paths(holder) -> list[str]:
         params = set(pattern.params)
         if not params:
             paths.append("/" + pattern.template)
-        elif params == {"pk"} and "notice" in pattern.name:
-            paths += ["/" + pattern.template % {"pk": pk} for pk in values["pk_notice"]]
-        elif params == {"pk"}:
-            paths += ["/" + pattern.template % {"pk": pk} for pk in values["pk_note"]]
-        elif params == {"pk", "offering_id"}:
-            paths += ["/" + pattern.template % {"pk": n, "offering_id": o}
+        elif params == {"notice_pk"}:
+            paths += ["/" + pattern.template % {"notice_pk": pk} for pk in values["pk_notice"]]
+        elif params == {"note_pk"}:
+            paths += ["/" + pattern.template % {"note_pk": pk} for pk in values["pk_note"]]
+        elif params == {"note_pk", "offering_id"}:
+            paths += ["/" + pattern.template % {"note_pk": n, "offering_id": o}
                       for n, o in values["windows"]]
         else:
             raise AssertionError(f"{pattern}: teach this test the holder's own values")

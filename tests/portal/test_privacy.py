@@ -104,9 +104,9 @@ def _generic_ids(world) -> list[int]:
     """An id of each kind of B's records, none also an id of A's (that would be A's page)."""
     own = _own_ids(world)
     values = set()
-    for ids in world.ids_b.values():
+    for kind, ids in world.ids_b.items():
         mine = [i for i in ids if i not in own]
-        values.update(mine[:1])
+        values.update(mine if kind == "note" else mine[:1])
     return sorted(values)
 
 
@@ -220,7 +220,7 @@ def _redirect_ok(response, world) -> bool:
     # The admin's index sends a holder on to the admin's login page.
     if name in {"login", "admin:login", "admin:index", "portal-home"}:
         return True
-    if name.startswith("portal-") and match.kwargs.get("pk") == world.note_a.pk:
+    if name.startswith("portal-") and match.kwargs.get("note_pk") == world.note_a.pk:
         return True
     return _own_page_func(match.func)
 
