@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from holders.models import Holder, HolderAddress
@@ -120,8 +120,14 @@ def holder_address(holder: Holder, *, as_of: date) -> HolderAddress | None:
 
 
 def holder_issuers(holder: Holder) -> list[Issuer]:
-    """The issuers of the holder's notes: where the holder's written notices go (§12)."""
-    return list(Issuer.objects.filter(series__notes__holder=holder).distinct().order_by("name"))
+    """The issuers of the holder's notes: where the holder's written notices go (§12), each
+    with ``mail_days``, the business days after which a mailed notice is deemed delivered
+    (a series term; the longest of the holder's series of that issuer)."""
+    return list(
+        Issuer.objects.filter(series__notes__holder=holder)
+        .annotate(mail_days=Max("series__mail_delivery_business_days"))
+        .order_by("name")
+    )
 
 
 # --- One note, everything the holder may see -----------------------------------------

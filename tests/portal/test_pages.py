@@ -47,6 +47,8 @@ def test_home_lists_the_notes_with_todays_figures_address_masked_tax_id_and_how_
     page = _get(client, world.user_a, reverse("portal-home")).content.decode()
     details = page[page.index('id="change-address"'):]
     assert "9 Record Row<br>Nowhere, NV 89001" in details and "written notice" in details
+    mail_days = note.series.mail_delivery_business_days
+    assert f"or {mail_days} business days after deposit if mailed (§12)" in details
     assert "<form" not in page.replace(
         f'<form method="post" action="{reverse("logout")}" class="inline">', ""
     )
