@@ -113,6 +113,9 @@ RLS_NOTES = [
     (1, Decimal("200000.00"), date(2026, 2, 2)),
     (2, Decimal("650000.00"), date(2026, 3, 31)),
     (3, Decimal("125000.00"), date(2026, 5, 29)),
+    # Margaret A. Keller (the demo's portal login) holds a live 2026 note too: the portal
+    # shows its figures today and, while the §5.1 window is open, her Notice of Election.
+    (4, Decimal("300000.00"), date(2026, 6, 12)),
 ]
 
 
@@ -442,7 +445,7 @@ def demo_load(*, with_letters: bool = True) -> dict[str, int]:
         copy_to_address=RLS_COPY_TO,
     )
     rls_series = _series(rls, "10% Convertible Promissory Notes, 2026", date(2026, 1, 15))
-    rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS]
+    rls_holders = [_holder(h, date(2026, 1, 1)) for h in RLS_HOLDERS] + [ats_holders[0]]
     rls_notes = _notes(rls_series, "RLS26", rls_holders, RLS_NOTES)
     demo_servicing_load(ats_notes, rls_notes)
     demo_amendments_load(ats_series, ats_holders)

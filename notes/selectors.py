@@ -904,7 +904,9 @@ def _statement_entries(note: Note, statements, allocations, today: date) -> list
     return entries
 
 
-def _payment_entries(note: Note, payments: list[Payment]) -> list[TimelineEntry]:
+def _payment_entries(
+    note: Note, payments: list[Payment], *, for_holder: bool = False
+) -> list[TimelineEntry]:
     entries = []
     for p in payments:
         if p.method == PaymentMethod.CONVERSION:
@@ -914,7 +916,8 @@ def _payment_entries(note: Note, payments: list[Payment]) -> list[TimelineEntry]
             entries.append(TimelineEntry(
                 day=timezone_localdate(p.created_at), kind="reversal",
                 title=f"Payment #{p.reverses_id} ({kind}, paid {p.paid_on:%Y-%m-%d}) reversed",
-                detail=(p.reason + " " if p.reason else "")
+                # The reason is staff's own note: the holder sees that it was reversed.
+                detail=(p.reason + " " if p.reason and not for_holder else "")
                 + f"The reversal takes effect from {p.paid_on:%Y-%m-%d}, as if it was never made.",
                 amount=p.amount.amount, currency=p.amount.currency.code,
                 anchor=f"payment-{p.pk}", order=80,
@@ -948,6 +951,7 @@ def note_timeline(
     today: date | None = None,
     chain: list[Holding] | None = None,
     statements: tuple[InterestStatement, ...] | None = None,
+    for_holder: bool = False,
 ) -> list[TimelineEntry]:
     """Everything that happened to the note, oldest first, in plain words.
 
@@ -957,6 +961,10 @@ def note_timeline(
     the `note_timeline_collecting` signal (the offerings app: the conversion,
     cash in lieu, elections; the notices app: letters sent and received), so
     this module never imports them.
+
+    With ``for_holder`` it is the holder portal's timeline: only what the holder
+    may see — no staff-written reasons or descriptions, no letter not yet sent
+    (receivers get ``for_holder`` too).
 
     Queries: the statements and the payments and events when not given, plus
     each receiver's own (a fixed number, whatever the note's history).
@@ -995,7 +1003,7 @@ def note_timeline(
         for a in p.allocations.all()
     ]
     entries += _statement_entries(note, statements, allocations, today)
-    entries += _payment_entries(note, payments)
+    entries += _payment_entries(note, payments, for_holder=for_holder)
     for e in default_events:
         delivered = (
             f" Deemed delivered {e.deemed_delivered_on:%Y-%m-%d} (§12)."
@@ -1003,7 +1011,8 @@ def note_timeline(
         )
         entries.append(TimelineEntry(
             day=e.date, kind="default", title=e.get_kind_display(),
-            detail=(e.description + " " if e.description else "") + delivered,
+            detail=(e.description + " " if e.description and not for_holder else "")
+            + delivered,
             anchor=f"default-event-{e.pk}", order=40,
         ))
     for link in chain[1:]:
@@ -1029,7 +1038,9 @@ def note_timeline(
                   " (§2)",
             order=90,
         ))
-    for _, contributed in note_timeline_collecting.send(sender=Note, note=note):
+    for _, contributed in note_timeline_collecting.send(
+        sender=Note, note=note, for_holder=for_holder
+    ):
         entries += contributed or []
     return sorted(entries, key=lambda e: (e.day, e.order))
 

@@ -21,9 +21,10 @@ servicing_cycle_starting = Signal()
 # kwargs: payment (the Payment to be reversed), note (locked)
 payment_reversing = Signal()
 
-# kwargs: note. Each receiver returns a list of `notes.selectors.TimelineEntry`: the facts
-# it owns about the note (conversion, cash in lieu, notices…), merged by date into the
-# note's timeline. Receivers only read.
+# kwargs: note, for_holder (the holder portal asks: leave out what only staff may see,
+# such as letters not yet sent). Each receiver returns a list of
+# `notes.selectors.TimelineEntry`: the facts it owns about the note (conversion, cash
+# in lieu, notices…), merged by date into the note's timeline. Receivers only read.
 note_timeline_collecting = Signal()
 
 # kwargs: run (the ServicingRun that has just finished, all its chunks done). The

@@ -11,10 +11,18 @@ from notices.models import Direction, Notice
 from notices.services.job import notice_run_start
 
 
-def note_timeline_entries(sender, *, note, **kwargs) -> list[TimelineEntry]:
-    """The note's letters, sent and received, for its timeline (one query)."""
+def note_timeline_entries(
+    sender, *, note, for_holder: bool = False, **kwargs
+) -> list[TimelineEntry]:
+    """The note's letters, sent and received, for its timeline (one query).
+
+    For the holder (``for_holder``), only letters that went out and notices received:
+    a letter prepared but not yet sent is the Company's draft.
+    """
     entries = []
     for notice in Notice.objects.filter(note=note).order_by("notice_date", "id"):
+        if for_holder and notice.direction == Direction.SENT and not notice.sent_on:
+            continue
         label = notice.get_kind_display()
         if notice.direction == Direction.RECEIVED:
             day = notice.received_on or notice.notice_date

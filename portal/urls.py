@@ -4,5 +4,15 @@ from portal import views
 
 urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="portal-home"),
-    path("notes/<int:pk>/", views.PortalNoteView.as_view(), name="portal-note"),
+    path("notes/<int:note_pk>/", views.PortalNoteView.as_view(), name="portal-note"),
+    path(
+        "notes/<int:note_pk>/election/<int:offering_id>/exhibit-a.pdf",
+        views.PortalElectionFormView.as_view(),
+        name="portal-election-form",
+    ),
+    path(
+        "notices/<int:notice_pk>/document.pdf",
+        views.PortalNoticeDocumentView.as_view(),
+        name="portal-notice-document",
+    ),
 ]

@@ -1,37 +1,107 @@
-"""The holder portal: read-only, and only the holder's own notes."""
+"""The holder portal: read-only, and only the holder's own records.
+
+Every page starts from the holder linked to the login (`selectors`), so another
+holder's note, notice or window is a 404 — not a 403, which would disclose
+that it exists. The portal records nothing: any method but GET and HEAD is
+refused with 403 (changes reach the Company by written notice, §12), and its
+pages are never cached by the browser or a proxy.
+"""
+
+from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from portal import selectors
+from portal.documents import exhibit_a_pdf
+
+READ_ONLY = (
+    "The holder portal is read-only. Changes to your notes or your address reach the "
+    "Company by written notice (§12)."
+)
 
 
-class PortalHomeView(LoginRequiredMixin, TemplateView):
+@method_decorator(never_cache, name="dispatch")
+class PortalPageMixin(LoginRequiredMixin):
+    """A holder's login only (anonymous → the login page), GET only, never cached."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied(READ_ONLY)
+        # A login with no holder (staff) gets 404: there is no portal to show it.
+        self.holder = selectors.holder_for_user(request.user)
+        self.today = timezone.localdate()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PortalHomeView(PortalPageMixin, TemplateView):
+    """The holder's notes with today's figures, the address on record, the masked tax ID."""
+
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        holder = selectors.holder_for_user(self.request.user)
-        ctx["holder"] = holder
-        ctx["notes"] = selectors.holder_notes(holder)
+        holder = self.holder
+        ctx.update(
+            holder=holder,
+            today=self.today,
+            rows=selectors.holder_note_rows(holder, as_of=self.today),
+            address=selectors.holder_address(holder, as_of=self.today),
+            issuers=selectors.holder_issuers(holder),
+        )
         return ctx
 
 
-class PortalNoteView(LoginRequiredMixin, TemplateView):
-    """The holder's own note: its position today and its statements, nothing to change."""
+class PortalNoteView(PortalPageMixin, TemplateView):
+    """The holder's own note: figures today, statements, payments, notices, conversion,
+    default, the voluntary window and the timeline — nothing to change."""
 
     template_name = "portal/note.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        holder = selectors.holder_for_user(self.request.user)
-        ctx["holder"] = holder
-        # Another holder's note is a 404, not a 403: its existence is not disclosed.
-        note = get_object_or_404(selectors.holder_notes(holder), pk=kwargs["pk"])
-        ctx["note"] = note
-        ctx["money"] = selectors.holder_note_money(
-            holder=holder, note=note, as_of=timezone.localdate()
+        read = selectors.holder_note_read(self.holder, kwargs["note_pk"], as_of=self.today)
+        ctx.update(
+            holder=self.holder,
+            today=self.today,
+            read=read,
+            note=read.note,
+            money=read.money,
+            timeline=read.timeline,
         )
         return ctx
+
+
+class PortalNoticeDocumentView(PortalPageMixin, View):
+    """The PDF of one of the holder's notices, as it was stored when made."""
+
+    def get(self, request, notice_pk: int):
+        notice = selectors.holder_notice_get(self.holder, notice_pk)
+        return FileResponse(
+            notice.document.open("rb"),
+            content_type="application/pdf",
+            filename=f"notice-{notice.pk}-{notice.kind}.pdf",
+        )
+
+
+class PortalElectionFormView(PortalPageMixin, View):
+    """Exhibit A, pre-filled, while the offering's voluntary window is open (§5.1, §6.1)."""
+
+    def get(self, request, note_pk: int, offering_id: int):
+        note, window = selectors.holder_window_get(
+            self.holder, note_pk, offering_id, as_of=self.today
+        )
+        pdf = exhibit_a_pdf(holder=self.holder, note=note, window=window, today=self.today)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="notice-of-election-{note.number}.pdf"'
+        )
+        return response

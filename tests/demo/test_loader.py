@@ -85,7 +85,7 @@ def test_demo_tells_the_2006_story_to_its_end(django_capture_on_commit_callbacks
     assert latest.period_start == date(2008, 4, 1)
     # The 2026 series is live: §6.1 notices are due this month, some interest is past due.
     live = NoticeObligation.objects.filter(note__series__issuer__name__startswith="Redwood")
-    assert live.count() == 4
+    assert live.count() == 5  # four holders, and Margaret A. Keller's second note
     assert ServicingRun.objects.get(trigger="demo").past_due_statements > 0
 
 
@@ -115,7 +115,7 @@ def test_demo_letters_deadlines_and_defaults(django_capture_on_commit_callbacks)
         by_kind.setdefault(deadline.kind, set()).add(deadline.note_number)
     assert by_kind["cure_period"] == {"ATS06-008"}
     assert by_kind["qualified_offering_notice"] == {
-        "RLS26-001", "RLS26-002", "RLS26-003", "RLS26-004"
+        "RLS26-001", "RLS26-002", "RLS26-003", "RLS26-004", "RLS26-005"
     }
     assert "cash_in_lieu" not in by_kind  # paid by check within the 10 days
     assert by_kind["interest_due"] == {"ATS06-008", "RLS26-003"}

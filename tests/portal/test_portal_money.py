@@ -122,7 +122,9 @@ def test_holder_sees_what_a_converted_note_became(client, holder_user,
     page = client.get(f"/portal/notes/{note.pk}/").content.decode()
     assert "Converted into Common Stock on 2007-07-20" in page
     assert "114,020" in page and "275,068.49" in page and "2.412451" in page
-    assert "Cash in lieu paid</dt><dd>Not yet</dd>" in page
+    state = re.search(r'<dd id="cash-in-lieu-state">(.*?)</dd>', page, re.S).group(1)
+    # Due within 10 days of 2007-07-20 (§7) and never paid: overdue today.
+    assert "Overdue" in state and "USD 0.83 still to pay" in state
     from offerings.models import Conversion
     from offerings.services.cash import cash_in_lieu_payment_record
 
@@ -130,4 +132,7 @@ def test_holder_sees_what_a_converted_note_became(client, holder_user,
                                 paid_on=date(2007, 7, 27), amount=Decimal("0.83"),
                                 method="check", reference="CHK 88")
     page = client.get(f"/portal/notes/{note.pk}/").content.decode()
-    assert "USD 0.83 on 2007-07-27 (check by mail, CHK 88)" in page
+    state = re.search(r'<dd id="cash-in-lieu-state">(.*?)</dd>', page, re.S).group(1)
+    assert "Paid" in state and "still to pay" not in state
+    row = re.search(r'<tr id="cash-payment-\d+">(.*?)</tr>', page, re.S).group(1)
+    assert "2007-07-27" in row and "USD 0.83" in row and "CHK 88" in row
