@@ -28,7 +28,15 @@ from holders.models import Holder, HolderAddress
 from holders.selectors import holder_for_user
 from notes.domain.conversion import SharesWorking, shares_working
 from notes.domain.interest import effective_rate, principal_timeline
-from notes.models import ACTIVE_STATUSES, InterestStatement, Issuer, Note, Payment
+from notes.models import (
+    ACTIVE_STATUSES,
+    InterestStatement,
+    Issuer,
+    Note,
+    Payment,
+    Transfer,
+    TransferDecision,
+)
 from notes.selectors import (
     Holding,
     NoteDefaults,
@@ -41,6 +49,7 @@ from notes.selectors import (
     note_facts_read,
     note_money_read,
     note_payments,
+    note_register_chain,
     note_timeline,
     notes_ever_held_by,
 )
@@ -66,7 +75,7 @@ def holder_notes(holder: Holder) -> QuerySet[Note]:
     """The notes the holder holds now or held before a transfer (§10)."""
     return (
         notes_ever_held_by(holder)
-        .select_related("series", "series__issuer")
+        .select_related("series", "series__issuer", "holder")
         .order_by("issue_date", "number")
     )
 
@@ -120,9 +129,18 @@ def holder_note_rows(holder: Holder, *, as_of: date) -> list[NoteRow]:
     """Each of the holder's notes with its position and statements as of a day."""
     notes = list(holder_notes(holder))
     facts = _facts_of(notes)
+    transfers: dict[int, list[Transfer]] = defaultdict(list)
+    for t in (
+        Transfer.objects.filter(note__in=notes, decision=TransferDecision.APPROVED)
+        .select_related("transferor", "transferee")
+        .order_by("effective_date", "id")
+    ):
+        transfers[t.note_id].append(t)
     rows = []
     for n in notes:
-        held = holder_held_periods(n, holder)
+        held = [
+            h for h in note_register_chain(n, transfers[n.pk]) if h.holder.pk == holder.pk
+        ]
         money = (
             note_money_read(note=n, as_of=as_of, facts=facts[n.pk])
             if _held_throughout(n, held)

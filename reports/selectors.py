@@ -3,10 +3,13 @@
 Every figure is derived from the register's money facts by the same domain
 core the note page uses (``NoteFacts.position``, ``period_interest``), so a
 report's note row always equals the note page's position for the same day.
-Notes are read in chunks by id (``CHUNK`` notes, three queries a chunk: the
+Notes are read in chunks by id (``CHUNK`` notes, four queries a chunk: the
 notes, their principal payments and interest allocations, their adjustment
-statements), so a 100,000-note register is read in a few hundred queries and
-never held in memory at once.
+statements, and each month's standing statements summed by the database), so
+a 100,000-note register is read in a few hundred queries and never held in
+memory at once. An ended month's interest is read from its statements rather
+than recomputed where that gives the same figure (``stated_months``), so a
+position costs the month in progress, not every month since issue.
 
 **Currency.** A ledger is kept in one currency: each report covers the notes
 of one currency (``currency``, USD by default), and totals never mix two.
@@ -62,6 +65,7 @@ from notes.selectors import (
     holder_on_expression,
     money_facts_by_note,
     note_status_on,
+    stated_months_by_note,
 )
 from offerings.models import CashInLieuPayment, Conversion, ConversionStatus
 from reports.domain.journal import (
@@ -118,11 +122,20 @@ def _notes_facts_chunks(
             .values_list("note_id", "period_start", "amount", "due_date")
         ):
             adjustments[note_id].append((start, amount, due))
-        facts = []
         for note in chunk:
             series = note.series
             if series.pk not in rates:
                 rates[series.pk] = effective_rate(series.stated_rate, series.max_lawful_rate)[0]
+        # Ended months are read from the statements (one query summed by the database),
+        # not recomputed: the same figures (`notes.selectors.stated_months`).
+        stated = stated_months_by_note(
+            ids,
+            principal_paid=principal_paid,
+            terms={n.pk: (rates[n.series_id], n.series.day_count) for n in chunk},
+        )
+        facts = []
+        for note in chunk:
+            series = note.series
             facts.append(
                 NoteFacts(
                     note=note,
@@ -133,6 +146,7 @@ def _notes_facts_chunks(
                     ),
                     allocations=tuple(allocations.get(note.pk, ())),
                     adjustments=tuple(adjustments.get(note.pk, ())),
+                    stated=stated.get(note.pk, {}),
                 )
             )
         yield facts

@@ -41,7 +41,7 @@ def _demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def demo(_demo_module, db, settings):
     settings.MEDIA_ROOT = _demo_module
-    return Holder.objects.get(user__username="holder")
+    return Holder.objects.get(logins__user__username="holder")
 
 
 def _own_paths(holder) -> list[str]:
@@ -74,7 +74,7 @@ def _own_paths(holder) -> list[str]:
 
 
 def test_no_tax_id_or_other_holders_name_in_any_portal_page_or_pdf(client, demo):
-    user = demo.user
+    user = demo.logins.get().user
     others = list(Holder.objects.exclude(pk=demo.pk))
     assert len(others) >= 10
     full_tax_ids = [h.tax_id for h in Holder.objects.all() if h.tax_id]

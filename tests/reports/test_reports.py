@@ -383,7 +383,7 @@ def test_query_counts_are_pinned_on_the_list_pages(client, auditor_user,
         NoteFactory(series=series)
     client.force_login(auditor_user)
     params = {"as_of": "2007-06-30"}
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(13) as few:
         client.get(reverse("reports:notes"), params)
     for _ in range(20):
         NoteFactory(series=series)
