@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from core.queue import chunks_enqueue
+from core.queue import chunks_enqueue, failure_record
 from notes.models import DefaultEvent, DefaultEventKind, InterestStatement, Note, NoteStatus
 from notices.models import Notice, NoticeChunk, NoticeKind, NoticeRun, RunStatus
 from notices.services.making import drafts_for, notices_store
@@ -237,8 +237,12 @@ def notice_chunk_process(*, chunk_id: int) -> int:
         for name in written:
             default_storage.delete(name)
         if isinstance(exc, Exception):
-            NoticeChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
-            NoticeRun.objects.filter(chunks__pk=chunk_id).update(
-                status=RunStatus.FAILED, error=f"chunk {chunk_id}: {exc}"
-            )
+
+            def record(error=f"chunk {chunk_id}: {exc}"):
+                NoticeChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
+                NoticeRun.objects.filter(chunks__pk=chunk_id).update(
+                    status=RunStatus.FAILED, error=error
+                )
+
+            failure_record(record, what=f"notice chunk {chunk_id}")
         raise
