@@ -160,8 +160,9 @@ def scenario_kills(args, redis: RedisServer, database_url: str, media: str, log:
     run.refresh_from_db()
     check = statements_check(AS_OF)
     print(f"  kills: {kills} (SIGKILL to the worker's process group; {in_transaction} inside a"
-          f" chunk's transaction); chunks undone when the kills stopped: {lost};"
-          f" re-sent by the resume: {resent}; run {run.status} {run.progress} in {seconds:.0f} s")
+          f" chunk's transaction); chunks undone when the kills stopped: {lost}; held by a killed"
+          f" worker and re-sent by the resume: {resent}; run {run.status} {run.progress} in"
+          f" {seconds:.0f} s")
     print(f"  statements: {check['statements']:,} (domain core: {check['expected']:,});"
           f" duplicates found: {check['duplicates']}; missing {check['missing']},"
           f" unexpected {check['unexpected']}, wrong amount {check['wrong']}")
@@ -362,7 +363,7 @@ def scenario_postgres(args, cluster: PostgresCluster, redis: RedisServer, media:
         print(f"  notice run {notices.pk} ({notices.notices_planned} letters in"
               f" {notices.chunks_total} chunks): PostgreSQL restarted mid-chunk; right after:"
               f" run {status}, {NoticeRun.objects.get(pk=notices.pk).chunks_done} chunks done,"
-              f" {half} half-written, {orphans} PDF(s) without a letter")
+              f" {half} half-written, {orphans} PDF(s) of the chunk in flight not yet removed")
         ok &= half == 0
         try:
             wait_until(lambda: run_status(NoticeRun, notices.pk) == NoticeStatus.DONE, 120,
@@ -381,7 +382,8 @@ def scenario_postgres(args, cluster: PostgresCluster, redis: RedisServer, media:
         print(f"  then: notice run done ({how}); letters {made} of {notices.notices_planned};"
               f" duplicates found: {Notice.objects.count() - keys}; half-written chunks"
               f" {half_after}; PDFs without a letter {orphans_after}")
-        ok &= made == notices.notices_planned and keys == Notice.objects.count()
+        ok &= (made == notices.notices_planned and keys == Notice.objects.count()
+               and half_after == 0 and orphans_after == 0)
     finally:
         worker.stop()
     RESULTS["postgres restart"] = "failed cleanly, then completed" if ok else "BROKEN"
@@ -579,8 +581,10 @@ def main(argv=None) -> int:
             print(f"\n== {name} ==", flush=True)
             control = os.path.join(media, f"control-{name}")
             Path(control).write_text("")
+            scenario_media = os.path.join(media, name)  # each scenario's letters apart
+            os.makedirs(scenario_media)
             cmd = [sys.executable, __file__, "--child", name, "--database-url", url,
-                   "--media", media, "--control", control,
+                   "--media", scenario_media, "--control", control,
                    *[a for a in (argv if argv is not None else sys.argv[1:])
                      if a != "--keep"]]
             process = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
