@@ -35,7 +35,8 @@ def test_worker_killed_mid_run_three_times_states_each_month_once(
 ):
     settings.SERVICING_CHUNK_SIZE = 10
     series, holders = register_base("ACT/365F", Decimal("0.10"))
-    notes_copy(series, holders, NOTES, date(2025, 1, 1), seed=7, prefix="FK")
+    # Two years of statements each (July 2023 to June 2025): chunks long enough to kill.
+    notes_copy(series, holders, NOTES, date(2023, 7, 1), seed=7, prefix="FK")
     worker = CeleryWorker(database_url=test_database_url, broker_url=private_redis.url,
                           settings="config.settings.test", log_path=str(tmp_path / "worker.log"))
     rng = random.Random(20250701)
@@ -46,12 +47,14 @@ def test_worker_killed_mid_run_three_times_states_each_month_once(
             assert run.chunks_total == NOTES // 10
             worker.start()
             for _ in range(KILLS):
-                # Let this worker finish a chunk, then kill it at a random moment.
+                # Let this worker finish a chunk, then kill it at a random moment — while
+                # chunks are still queued (the undone ones beyond those killed workers held).
                 before = _chunks_done(run.pk)
-                wait_until(lambda before=before: _chunks_done(run.pk) > before, 60,
+                wait_until(lambda before=before: _chunks_done(run.pk) > before
+                           or run.chunks_total - _chunks_done(run.pk) <= kills, 60,
                            "the worker to finish a chunk")
-                time.sleep(rng.uniform(0, 0.3))
-                if _chunks_done(run.pk) == run.chunks_total:
+                time.sleep(rng.uniform(0, 0.2))
+                if run.chunks_total - _chunks_done(run.pk) <= kills:
                     break
                 mid_transaction += transactions_open() > 0
                 worker.kill()
@@ -73,7 +76,7 @@ def test_worker_killed_mid_run_three_times_states_each_month_once(
     check = statements_check(AS_OF)
     assert check["duplicates"] == 0
     assert (check["missing"], check["unexpected"], check["wrong"]) == (0, 0, 0)
-    assert check["statements"] == check["expected"] == NOTES * 6
+    assert check["statements"] == check["expected"] == NOTES * 24
     assert check["total"] == check["expected_total"]
     assert run.statements_created == check["statements"]
     print(f"kills: {kills} ({mid_transaction} inside a chunk's transaction); statements"
