@@ -113,3 +113,5 @@ urlpatterns = [
     path("", DashboardView.as_view(), name="home"),
     path("", include("notes.urls")),
 ]
+
+handler404 = "config.views.page_not_found"

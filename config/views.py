@@ -1,11 +1,23 @@
-"""Project-wide views: the CSRF refusal page and the favicon."""
+"""Project-wide views: the CSRF refusal page, the 404 answer and the favicon."""
 
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseForbidden, JsonResponse
 from django.template import loader
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.generic import RedirectView
+
+
+def page_not_found(request, exception):
+    """404: the product's page, or under `/api/` the API's JSON body (`{"detail": …}`).
+
+    An API client asking for a path no route matches (`/api/v1/notes/abc/position/`)
+    gets the same body as for a record that does not exist.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def csrf_failure(request, reason: str = ""):

@@ -11,7 +11,9 @@ class MoneyAmountField(serializers.DecimalField):
     """A money amount: a decimal string with two places (`"100000.00"`)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 16)
+        # The input bound (the money columns' 16 digits); a figure only shown —
+        # a total, interest accrued over decades — is shown whole, however long.
+        kwargs.setdefault("max_digits", None if kwargs.get("read_only") else 16)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
@@ -20,6 +22,14 @@ class MoneyAmountField(serializers.DecimalField):
         if hasattr(value, "amount"):  # djmoney Money
             value = value.amount
         return super().to_representation(value)
+
+
+class MoneyFigureField(MoneyAmountField):
+    """A money figure an answer shows (a total, an accrual): two places, all its digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
 
 
 class RateField(serializers.DecimalField):

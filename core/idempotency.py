@@ -28,7 +28,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
@@ -40,7 +39,7 @@ KEY_MAX_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH},
     OpenApiParameter.HEADER,
     description="Repeat the request with the same key to get the first result back.",
 )
@@ -208,6 +207,8 @@ def idempotent(view_method=None, *, replay_status: int | None = None):
                 )
             return outcome.value
 
+        # Read by the schema (core.api_schema): a replay's status and header are documented.
+        wrapper.idempotent_replay_status = replay_status
         return wrapper
 
     return decorate(view_method) if view_method is not None else decorate

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +47,28 @@ def chunks_enqueue(chunks, task_name: str, *, what: str) -> int:
         except Exception:
             logger.exception("%s %s failed", what, chunk_id)
     return len(pending)
+
+
+def failure_record(record, *, what: str) -> bool:
+    """Write down that a chunk failed, even when the failure was the database going away.
+
+    A chunk's work is one transaction: when it fails, nothing of it is kept. If
+    the failure was the connection itself (the database restarted), that
+    connection is dropped first so the record goes through a new one; if the
+    database is still down, the run is left as it was — running, which the
+    daily resume re-sends like a failed one. Returns whether it was recorded.
+
+    Args:
+        record: writes the failure (e.g. marks the run failed with the error).
+        what: how the log names the chunk.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+    try:
+        record()
+    except DatabaseError as exc:
+        logger.warning("%s: the failure could not be recorded (%s); left to the resume", what, exc)
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
@@ -37,8 +38,8 @@ class DeadlineFilterSerializer(serializers.Serializer):
     parameters=[
         OpenApiParameter("state", enum=list(STATES)),
         OpenApiParameter("kind", enum=list(KIND_LABELS)),
-        OpenApiParameter("due_before", str, description="YYYY-MM-DD, inclusive"),
-        OpenApiParameter("due_after", str, description="YYYY-MM-DD, inclusive"),
+        OpenApiParameter("due_before", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
+        OpenApiParameter("due_after", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
         OpenApiParameter("series", int),
     ]
 )

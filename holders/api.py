@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
 from core.api import CreateListRetrieveViewSet
@@ -65,6 +66,17 @@ class HolderSerializer(serializers.ModelSerializer):
             raise_as_api_error(exc)
 
 
+class HolderReadSerializer(serializers.Serializer):
+    """A holder as the API answers it (`HolderSerializer.to_representation`)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=HolderKind.choices)
+    email = serializers.EmailField(allow_blank=True)
+    address = AddressSerializer(allow_null=True, help_text="The address in effect today.")
+    tax_id_masked = serializers.CharField(allow_blank=True)
+
+
 class HolderAddressSerializer(serializers.ModelSerializer):
     address = AddressSerializer(source="*")
     effective_from = serializers.DateField(required=False)
@@ -74,6 +86,11 @@ class HolderAddressSerializer(serializers.ModelSerializer):
         fields = ["id", "address", "effective_from"]
 
 
+@extend_schema_view(
+    list=extend_schema(responses=HolderReadSerializer(many=True)),
+    retrieve=extend_schema(responses=HolderReadSerializer),
+    create=extend_schema(request=HolderSerializer, responses={201: HolderReadSerializer}),
+)
 class HolderViewSet(CreateListRetrieveViewSet):
     queryset = Holder.objects.prefetch_related("addresses").order_by("id")
     serializer_class = HolderSerializer

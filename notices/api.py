@@ -92,7 +92,8 @@ class NoticeFilter(filters.FilterSet):
 
 class DepositSerializer(serializers.Serializer):
     notices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+        child=serializers.IntegerField(min_value=1), allow_empty=False, min_length=1,
+        max_length=10_000,
     )
     deposited_on = serializers.DateField()
 

@@ -19,7 +19,7 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api_fields import MoneyAmountField
+from core.api_fields import MoneyFigureField
 from core.permissions import is_finance
 from notes.models import NoteSeries, NoteStatus
 from reports import exports, selectors
@@ -134,20 +134,20 @@ class OutstandingRowSerializer(serializers.Serializer):
     maturity_date = serializers.DateField()
     status = serializers.CharField()
     currency = serializers.CharField()
-    outstanding_principal = MoneyAmountField()
-    accrued_unpaid_interest = MoneyAmountField()
-    past_due_interest = MoneyAmountField()
-    interest_due_this_month = MoneyAmountField()
-    note_amount = MoneyAmountField()
+    outstanding_principal = MoneyFigureField()
+    accrued_unpaid_interest = MoneyFigureField()
+    past_due_interest = MoneyFigureField()
+    interest_due_this_month = MoneyFigureField()
+    note_amount = MoneyFigureField()
 
 
 class OutstandingTotalsSerializer(serializers.Serializer):
     notes = serializers.IntegerField()
-    outstanding_principal = MoneyAmountField()
-    accrued_unpaid_interest = MoneyAmountField()
-    past_due_interest = MoneyAmountField()
-    interest_due_this_month = MoneyAmountField()
-    note_amount = MoneyAmountField()
+    outstanding_principal = MoneyFigureField()
+    accrued_unpaid_interest = MoneyFigureField()
+    past_due_interest = MoneyFigureField()
+    interest_due_this_month = MoneyFigureField()
+    note_amount = MoneyFigureField()
 
 
 class _Page(serializers.Serializer):
@@ -167,8 +167,8 @@ class JournalLineSerializer(serializers.Serializer):
     date = serializers.DateField()
     account = serializers.CharField(source="account.name")
     account_code = serializers.CharField(source="account.code")
-    debit = MoneyAmountField()
-    credit = MoneyAmountField()
+    debit = MoneyFigureField()
+    credit = MoneyFigureField()
     note = serializers.IntegerField(source="note_id", allow_null=True)
     note_number = serializers.CharField()
     entry = serializers.CharField(
@@ -179,9 +179,9 @@ class JournalLineSerializer(serializers.Serializer):
 
 
 class JournalTotalsSerializer(serializers.Serializer):
-    debit = MoneyAmountField()
-    credit = MoneyAmountField()
-    interest_expense = MoneyAmountField(help_text="The month's accrual (§2).")
+    debit = MoneyFigureField()
+    credit = MoneyFigureField()
+    interest_expense = MoneyFigureField(help_text="The month's accrual (§2).")
 
 
 class AccrualJournalResponse(_Page):
@@ -200,12 +200,12 @@ class InterestPaidRowSerializer(serializers.Serializer):
     tax_id = serializers.CharField(required=False, help_text="Only with ?tax_id=full (Finance).")
     notes = serializers.IntegerField()
     payments = serializers.IntegerField()
-    interest_paid = MoneyAmountField()
+    interest_paid = MoneyFigureField()
 
 
 class InterestPaidTotalsSerializer(serializers.Serializer):
     holders = serializers.IntegerField()
-    interest_paid = MoneyAmountField()
+    interest_paid = MoneyFigureField()
 
 
 class InterestPaidResponse(_Page):
@@ -227,7 +227,7 @@ class PaymentRowSerializer(serializers.Serializer):
     note = serializers.IntegerField(source="note_id")
     note_number = serializers.CharField()
     holder = serializers.CharField(source="holder_name")
-    amount = MoneyAmountField(help_text="Negative for a reversal.")
+    amount = MoneyFigureField(help_text="Negative for a reversal.")
     currency = serializers.CharField()
     reference = serializers.CharField()
     record = serializers.CharField(help_text="`payment:ID` or `cash_in_lieu:ID`.")
@@ -235,11 +235,11 @@ class PaymentRowSerializer(serializers.Serializer):
 
 
 class PaymentsTotalsSerializer(serializers.Serializer):
-    interest = MoneyAmountField()
-    principal = MoneyAmountField()
-    cash_in_lieu = MoneyAmountField()
-    cash = MoneyAmountField(help_text="interest + principal + cash_in_lieu: cash paid out.")
-    converted = MoneyAmountField(help_text="Note Amounts settled in Common Stock, not cash.")
+    interest = MoneyFigureField()
+    principal = MoneyFigureField()
+    cash_in_lieu = MoneyFigureField()
+    cash = MoneyFigureField(help_text="interest + principal + cash_in_lieu: cash paid out.")
+    converted = MoneyFigureField(help_text="Note Amounts settled in Common Stock, not cash.")
 
 
 class PaymentsRegisterResponse(_Page):
@@ -257,21 +257,21 @@ class ConversionSummaryRowSerializer(serializers.Serializer):
     currency = serializers.CharField()
     conversions = serializers.IntegerField()
     awaiting_price = serializers.IntegerField()
-    principal_converted = MoneyAmountField()
-    interest_converted = MoneyAmountField()
-    note_amount = MoneyAmountField()
+    principal_converted = MoneyFigureField()
+    interest_converted = MoneyFigureField()
+    note_amount = MoneyFigureField()
     shares = serializers.IntegerField()
-    cash_in_lieu = MoneyAmountField()
-    cash_in_lieu_paid = MoneyAmountField()
-    cash_in_lieu_unpaid = MoneyAmountField()
+    cash_in_lieu = MoneyFigureField()
+    cash_in_lieu_paid = MoneyFigureField()
+    cash_in_lieu_unpaid = MoneyFigureField()
 
 
 class ConversionSummaryTotalsSerializer(serializers.Serializer):
     conversions = serializers.IntegerField()
-    note_amount = MoneyAmountField()
+    note_amount = MoneyFigureField()
     shares = serializers.IntegerField()
-    cash_in_lieu = MoneyAmountField()
-    cash_in_lieu_unpaid = MoneyAmountField()
+    cash_in_lieu = MoneyFigureField()
+    cash_in_lieu_unpaid = MoneyFigureField()
 
 
 class ConversionSummaryResponse(_Page):
@@ -348,9 +348,15 @@ _FORMAT = OpenApiParameter(
     description="`csv` or `xlsx`: the whole report as a file instead of JSON.",
 )
 _PAGING = [
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description=f"Rows per page, at most {MAX_PAGE_SIZE}."),
-    OpenApiParameter("currency", str, description="ISO 4217; USD by default."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}),
+    OpenApiParameter(
+        "page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"Rows per page, at most {MAX_PAGE_SIZE}.",
+    ),
+    OpenApiParameter(
+        "currency", {"type": "string", "pattern": CURRENCY_RE},
+        description="ISO 4217; USD by default.",
+    ),
 ]
 
 
@@ -406,7 +412,11 @@ class AccrualJournalReport(_ReportView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", str, required=True, description="YYYY-MM"),
+            OpenApiParameter(
+                "month",
+                {"type": "string", "pattern": r"^(?:19\d{2}|[2-9]\d{3})-(?:0[1-9]|1[0-2])$"},
+                required=True, description="YYYY-MM, up to this month",
+            ),
             *_PAGING, _FORMAT,
         ],
         responses={200: AccrualJournalResponse, (200, "text/csv"): OpenApiTypes.BINARY},
@@ -453,8 +463,14 @@ class InterestPaidReport(_ReportView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("year", int, required=True),
-            OpenApiParameter("tax_id", str, enum=["masked", "full"]),
+            OpenApiParameter(
+                "year", {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
+                required=True,
+            ),
+            OpenApiParameter(
+                "tax_id", str, enum=["masked", "full", ""],
+                description="`masked` (empty or left out) or `full`.",
+            ),
             *_PAGING, _FORMAT,
         ],
         responses={200: InterestPaidResponse, (200, "text/csv"): OpenApiTypes.BINARY},

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -202,8 +203,14 @@ def _text(value) -> str:
 
 
 def _cell(value):
-    """A value as an XLSX cell takes it: numbers and dates as they are, text made inert."""
-    return _inert(value) if isinstance(value, str) else value
+    """A value as an XLSX cell takes it: numbers and dates as they are, text made inert.
+
+    XLSX cannot hold control characters (a name pasted with one, say): each is
+    shown as U+FFFD, so the file is still written.
+    """
+    if isinstance(value, str):
+        return _inert(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    return value
 
 
 def csv_write(table: Table, out: BinaryIO) -> int:
@@ -227,7 +234,7 @@ def xlsx_write(table: Table, out: BinaryIO) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Report")
     bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, value=table.title)
+    title = WriteOnlyCell(sheet, value=_cell(table.title))
     title.font = bold
     sheet.append([title])
     sheet.append([WriteOnlyCell(sheet, value=h) for h in table.headers])

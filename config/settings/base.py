@@ -289,7 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.StaffRolePermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.NoteDeskAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": True,
     # ISO 8601 is YYYY-MM-DD (API.md), also before year 1000, which "%Y" does not pad.
@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.permissions.StaffRolePermission"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON, the API's format (docs/api.md).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Docs assets are served from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -311,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AllocationSourceEnum": "offerings.models.AllocationSource",
         "DefaultEventKindEnum": "notes.models.DefaultEventKind",
+        "HolderKindEnum": "holders.models.HolderKind",
     },
 }
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api_fields import MoneyAmountField, RateField, raise_as_api_error
+from core.api_fields import MoneyAmountField, MoneyFigureField, RateField, raise_as_api_error
 from holders.models import Holder
 from notes import services
 from notes.models import (
@@ -142,10 +142,10 @@ class PositionSerializer(serializers.Serializer):
     note = serializers.IntegerField()
     as_of = serializers.DateField()
     currency = serializers.CharField()
-    outstanding_principal = MoneyAmountField()
-    accrued_unpaid_interest = MoneyAmountField()
-    note_amount = MoneyAmountField()
-    past_due_interest = MoneyAmountField()
+    outstanding_principal = MoneyFigureField()
+    accrued_unpaid_interest = MoneyFigureField()
+    note_amount = MoneyFigureField()
+    past_due_interest = MoneyFigureField()
     status = serializers.CharField()
     rate = RateField()
     rate_basis = serializers.CharField()

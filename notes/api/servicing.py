@@ -8,6 +8,7 @@ request answers 202 with the run, whose progress the list and detail show.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -22,6 +23,7 @@ class ServicingRunViewSet(CreateListRetrieveViewSet):
     queryset = ServicingRun.objects.order_by("-created_at")
     serializer_class = ServicingRunSerializer
 
+    @extend_schema(responses={202: ServicingRunSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -36,7 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.logcontext import log_context_bind
-from core.queue import chunks_enqueue
+from core.queue import chunks_enqueue, failure_record
 from notes.domain.daycount import DayCount, days_inclusive, year_fraction
 from notes.domain.interest import (
     accrual_end,
@@ -162,10 +162,14 @@ def servicing_chunk_process(*, chunk_id: int) -> int:
                 servicing_run_finished.send(sender=servicing_chunk_process, run=run)
             return created
     except Exception as exc:
-        ServicingChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
-        ServicingRun.objects.filter(chunks__pk=chunk_id).update(
-            status=RunStatus.FAILED, error=f"chunk {chunk_id}: {exc}"
-        )
+
+        def record(error=f"chunk {chunk_id}: {exc}"):
+            ServicingChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
+            ServicingRun.objects.filter(chunks__pk=chunk_id).update(
+                status=RunStatus.FAILED, error=error
+            )
+
+        failure_record(record, what=f"servicing chunk {chunk_id}")
         raise
 
 

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from amendments.models import AmendmentAddressee
 from core.logcontext import log_context_bind
-from core.queue import chunks_enqueue
+from core.queue import chunks_enqueue, failure_record
 from notes.models import (
     DefaultEvent,
     DefaultEventKind,
@@ -290,8 +290,12 @@ def notice_chunk_process(*, chunk_id: int) -> int:
         for name in written:
             default_storage.delete(name)
         if isinstance(exc, Exception):
-            NoticeChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
-            NoticeRun.objects.filter(chunks__pk=chunk_id).update(
-                status=RunStatus.FAILED, error=f"chunk {chunk_id}: {exc}"
-            )
+
+            def record(error=f"chunk {chunk_id}: {exc}"):
+                NoticeChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
+                NoticeRun.objects.filter(chunks__pk=chunk_id).update(
+                    status=RunStatus.FAILED, error=error
+                )
+
+            failure_record(record, what=f"notice chunk {chunk_id}")
         raise

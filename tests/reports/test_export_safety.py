@@ -80,3 +80,25 @@ def test_a_control_character_in_an_uploaded_csv_is_refused_plainly(client, finan
     )
     assert response.status_code == 200
     assert "Line 2 holds a control character (code 0)" in response.content.decode()
+
+
+def test_a_holder_name_with_control_characters_still_exports_as_xlsx(finance_api):
+    """Found by the API fuzzing: XLSX cannot hold control characters, and the export was a 500."""
+    from datetime import date
+
+    from tests.factories import HolderFactory, NoteFactory
+
+    holder = HolderFactory(name="Keller\x1d Trust\x07")
+    note = NoteFactory(holder=holder, issue_date=date(2006, 7, 20))
+    response = finance_api.get(
+        "/api/v1/reports/notes-outstanding/?as_of=2007-01-31&format=xlsx"
+        f"&series={note.series_id}"
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Keller\ufffd Trust\ufffd" in values
+    out = io.BytesIO()
+    csv_write(Table(title="T", headers=["holder"], rows=[[holder.name]],
+                    money_columns=frozenset()), out)
+    assert "Keller\x1d Trust\x07" in out.getvalue().decode("utf-8-sig")  # CSV keeps it as is
