@@ -77,7 +77,7 @@ class AmendmentSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=AmendmentKind.choices, default=AmendmentKind.AMENDMENT)
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     issuer_consented_on = serializers.DateField(required=False, allow_null=True, default=None)
-    effective_on = serializers.DateField(read_only=True)
+    effective_on = serializers.DateField(read_only=True, allow_null=True)
     consenting_share = serializers.SerializerMethodField()
     consenting_principal = serializers.SerializerMethodField()
     outstanding_principal = serializers.SerializerMethodField()

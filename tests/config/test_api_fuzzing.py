@@ -70,6 +70,7 @@ FIELD_MODELS = {
     "note": Note, "note_id": Note, "series": NoteSeries, "note__series": NoteSeries,
     "holder": Holder, "holder_id": Holder, "issuer": Issuer, "conversion": Conversion,
     "offering": Offering, "notices": Notice, "related_events": CorporateEvent,
+    "transferee": Holder, "transferor": Holder,
 }
 PATH_MODELS = {
     "cash-in-lieu-payments": CashInLieuPayment, "conversions": Conversion,
