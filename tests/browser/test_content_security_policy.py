@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from notes.services import servicing
 from tests.factories import NoteFactory
@@ -81,7 +82,7 @@ def test_staff_pages_log_no_violation_and_htmx_works(login, watched, finance_use
 
     page.goto(f"{live_server.url}/operations/failed-jobs/")
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="Failed background jobs").is_visible()
+    expect(page.get_by_role("heading", name="Failed background jobs")).to_be_visible()
     assert page.violations() == []
 
 
@@ -90,7 +91,7 @@ def test_the_portal_logs_no_violation(login, watched, holder_user, note, live_se
     login("margaret")
     page.goto(f"{live_server.url}/portal/")
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("ATS06-001").first.is_visible()
+    expect(page.get_by_text("ATS06-001").first).to_be_visible()
     page.get_by_text("ATS06-001").first.click()
     page.wait_for_load_state("networkidle")
     assert page.violations() == []
@@ -119,18 +120,19 @@ def test_finance_resolves_a_failed_job_from_the_menu(login, watched, finance_use
     login("fiona")
     page.get_by_role("link", name="Failed jobs").click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Open (1)").is_visible()
+    expect(page.get_by_role("link", name="Open (1)")).to_be_visible()
     page.locator("table.grid a").first.click()
     page.wait_for_load_state()
-    assert page.get_by_text("OSError: cannot load library 'pango'").is_visible()
+    expect(page.get_by_text("OSError: cannot load library 'pango'")).to_be_visible()
     page.get_by_label("What was done").fill("Installed Pango; the next daily job made the letters.")
     page.get_by_role("button", name="Mark resolved").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Resolution recorded for failed job").is_visible()
-    assert page.get_by_text("Installed Pango; the next daily job made the letters.").is_visible()
+    expect(page.get_by_text("Resolution recorded for failed job")).to_be_visible()
+    resolution = page.get_by_text("Installed Pango; the next daily job made the letters.")
+    expect(resolution).to_be_visible()
     assert DeadLetterResolution.objects.count() == 1
     page.get_by_role("link", name="Failed jobs").first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Open (0)").is_visible()
-    assert page.get_by_text("No failed job is waiting for anyone.").is_visible()
+    expect(page.get_by_role("link", name="Open (0)")).to_be_visible()
+    expect(page.get_by_text("No failed job is waiting for anyone.")).to_be_visible()
     assert page.violations() == []

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from playwright.sync_api import expect
 
 from accounts.models import Invitation
 from accounts.services import totp_device_pending
@@ -53,7 +54,7 @@ def test_finance_invites_and_the_person_sets_a_password_on_a_phone_and_sees_the_
         person = phone.new_page()
         person.set_default_timeout(15_000)
         person.goto(f"{live_server.url}{link}")
-        assert "Lone Star Capital LP" in person.inner_text("main")
+        expect(person.locator("main")).to_contain_text("Lone Star Capital LP")
         _shot(person, "2-set-password")
         person.get_by_label("New password", exact=True).fill("Granite-Lantern-42")
         person.get_by_label("New password confirmation").fill("Granite-Lantern-42")
@@ -67,23 +68,22 @@ def test_finance_invites_and_the_person_sets_a_password_on_a_phone_and_sees_the_
         _shot(person, "3-my-notes")
         person.get_by_role("link", name="Account & security").click()
         person.wait_for_load_state()
-        assert "Two-step sign-in" in person.inner_text("main")
+        expect(person.locator("main")).to_contain_text("Two-step sign-in")
         _shot(person, "4-account")
         # The link is spent.
         person.goto(f"{live_server.url}{link}")
-        assert "already been used" in person.inner_text("main")
-
+        expect(person.locator("main")).to_contain_text("already been used")
         # Two-step sign-in, optional for holders: set up from the QR code...
         person.goto(f"{live_server.url}/account/")
         person.get_by_role("link", name="Set up two-step sign-in").click()
-        assert person.locator("figure.qr svg").is_visible()
+        expect(person.locator("figure.qr svg")).to_be_visible()
         _shot(person, "5-set-up-two-step")
         user = get_user_model().objects.get(username="treasurer@lonestar.example")
         device = totp_device_pending(user)
         person.get_by_label("Six-digit code from your authenticator app").fill(totp_code(device))
         person.get_by_role("button", name="Turn on two-step sign-in").click()
         person.wait_for_load_state()
-        assert person.locator("ul.codes li").count() == 10
+        expect(person.locator("ul.codes li")).to_have_count(10)
         _shot(person, "6-recovery-codes")
         # ...then asked for at the next sign-in.
         person.get_by_role("button", name="Log out").click()
@@ -92,14 +92,14 @@ def test_finance_invites_and_the_person_sets_a_password_on_a_phone_and_sees_the_
         person.get_by_label("Password").fill("Granite-Lantern-42")
         person.get_by_role("button", name="Log in").click()
         person.wait_for_load_state()
-        assert "Two-step sign-in" in person.inner_text("main")
+        expect(person.locator("main")).to_contain_text("Two-step sign-in")
         _shot(person, "7-code-at-sign-in")
         device.refresh_from_db()
         person.get_by_label("Six-digit code from your authenticator app").fill(
             totp_code(device, 1))
         person.get_by_role("button", name="Continue").click()
         person.wait_for_load_state()
-        assert "LSC-001" in person.inner_text("main")
+        expect(person.locator("main")).to_contain_text("LSC-001")
     finally:
         phone.close()
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
@@ -63,7 +64,7 @@ def test_the_portal_fits_a_phone_screen(browser, world, live_server):
         assert width <= 390, f"{path} is {width} px wide"
     # The payments table stacks into labelled rows.
     label = page.locator("#payments tbody tr td[data-label='Amount']").first
-    assert label.is_visible()
+    expect(label).to_be_visible()
     assert page.locator("#payments thead").is_hidden()
     assert page.get_by_role("link", name="Notice of Election (Exhibit A), pre-filled — PDF")
     assert timezone.localdate().isoformat() in page.inner_text("body")
