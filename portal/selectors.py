@@ -27,10 +27,8 @@ from django.http import Http404
 from holders.models import Holder, HolderAddress
 from holders.selectors import holder_for_user
 from notes.domain.conversion import SharesWorking, shares_working
-from notes.domain.interest import effective_rate, principal_timeline
 from notes.models import (
     ACTIVE_STATUSES,
-    InterestStatement,
     Issuer,
     Note,
     Payment,
@@ -40,11 +38,9 @@ from notes.models import (
 from notes.selectors import (
     Holding,
     NoteDefaults,
-    NoteFacts,
     NoteMoney,
     TimelineEntry,
     holder_held_periods,
-    money_facts_by_note,
     note_default_read,
     note_facts_read,
     note_money_read,
@@ -52,6 +48,7 @@ from notes.selectors import (
     note_register_chain,
     note_timeline,
     notes_ever_held_by,
+    notes_facts_read,
 )
 from notices.models import Direction, Notice
 from offerings.domain.qualification import qualifies_automatic, qualifies_voluntary
@@ -97,38 +94,10 @@ class NoteRow:
     money: NoteMoney
 
 
-def _facts_of(notes: list[Note]) -> dict[int, NoteFacts]:
-    """The money facts of a holder's notes in three queries, however many notes."""
-    ids = [n.pk for n in notes]
-    principal_paid, allocations = money_facts_by_note(ids)
-    adjustments: dict[int, list] = defaultdict(list)
-    for note_id, start, amount, due in (
-        InterestStatement.objects.filter(note_id__in=ids, corrects__isnull=False)
-        .order_by("id")
-        .values_list("note_id", "period_start", "amount", "due_date")
-    ):
-        adjustments[note_id].append((start, amount, due))
-    facts = {}
-    for note in notes:
-        series = note.series
-        rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
-        facts[note.pk] = NoteFacts(
-            note=note,
-            rate=rate,
-            rate_basis=str(basis),
-            timeline=principal_timeline(
-                note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
-            ),
-            allocations=tuple(allocations.get(note.pk, ())),
-            adjustments=tuple(adjustments.get(note.pk, ())),
-        )
-    return facts
-
-
 def holder_note_rows(holder: Holder, *, as_of: date) -> list[NoteRow]:
     """Each of the holder's notes with its position and statements as of a day."""
     notes = list(holder_notes(holder))
-    facts = _facts_of(notes)
+    facts = notes_facts_read(notes)
     transfers: dict[int, list[Transfer]] = defaultdict(list)
     for t in (
         Transfer.objects.filter(note__in=notes, decision=TransferDecision.APPROVED)

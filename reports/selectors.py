@@ -37,7 +37,6 @@ of one currency (``currency``, USD by default), and totals never mix two.
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -48,10 +47,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from holders.models import Holder, mask_tax_id
-from notes.domain.interest import effective_rate, period_interest, principal_timeline
+from notes.domain.interest import period_interest
 from notes.domain.periods import due_date_for
 from notes.models import (
-    InterestStatement,
     Note,
     NoteSeries,
     NoteStatus,
@@ -63,9 +61,8 @@ from notes.models import (
 from notes.selectors import (
     NoteFacts,
     holder_on_expression,
-    money_facts_by_note,
     note_status_on,
-    stated_months_by_note,
+    notes_facts_read,
 )
 from offerings.models import CashInLieuPayment, Conversion, ConversionStatus
 from reports.domain.journal import (
@@ -104,8 +101,7 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 def _notes_facts_chunks(
     notes: QuerySet[Note], progress: Progress = None
 ) -> Iterator[list[NoteFacts]]:
-    """The notes' domain facts, CHUNK notes at a time, in id order (three queries a chunk)."""
-    rates: dict[int, Decimal] = {}
+    """The notes' domain facts, CHUNK notes at a time, in id order (five queries a chunk)."""
     last_id = 0
     base = notes.select_related("series", "holder").defer("holder__tax_id").order_by("pk")
     while True:
@@ -113,43 +109,8 @@ def _notes_facts_chunks(
         if not chunk:
             return
         last_id = chunk[-1].pk
-        ids = [n.pk for n in chunk]
-        principal_paid, allocations = money_facts_by_note(ids)
-        adjustments: dict[int, list] = defaultdict(list)
-        for note_id, start, amount, due in (
-            InterestStatement.objects.filter(note_id__in=ids, corrects__isnull=False)
-            .order_by("id")
-            .values_list("note_id", "period_start", "amount", "due_date")
-        ):
-            adjustments[note_id].append((start, amount, due))
-        for note in chunk:
-            series = note.series
-            if series.pk not in rates:
-                rates[series.pk] = effective_rate(series.stated_rate, series.max_lawful_rate)[0]
-        # Ended months are read from the statements (one query summed by the database),
-        # not recomputed: the same figures (`notes.selectors.stated_months`).
-        stated = stated_months_by_note(
-            ids,
-            principal_paid=principal_paid,
-            terms={n.pk: (rates[n.series_id], n.series.day_count) for n in chunk},
-        )
-        facts = []
-        for note in chunk:
-            series = note.series
-            facts.append(
-                NoteFacts(
-                    note=note,
-                    rate=rates[series.pk],
-                    rate_basis="",
-                    timeline=principal_timeline(
-                        note.issue_date, note.principal.amount, principal_paid.get(note.pk, ())
-                    ),
-                    allocations=tuple(allocations.get(note.pk, ())),
-                    adjustments=tuple(adjustments.get(note.pk, ())),
-                    stated=stated.get(note.pk, {}),
-                )
-            )
-        yield facts
+        facts = notes_facts_read(chunk)
+        yield [facts[n.pk] for n in chunk]
         if progress:
             progress(len(chunk))
 
