@@ -23,6 +23,7 @@ from django.db import connection
 
 from notes.models import InterestStatement, Note, ServicingRun
 from notes.services import servicing
+from tests.dburl import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 11, 30)
@@ -57,9 +58,7 @@ def _tool(name: str) -> str:
 
 
 def _url(name: str) -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+    return database_url_for(name)
 
 
 def _figures(database_url: str) -> dict:

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from bench.faultkit import RedisServer, free_port
+from tests.dburl import database_url_for
 
 
 @pytest.fixture
@@ -17,6 +18,4 @@ def private_redis():
 @pytest.fixture
 def test_database_url(transactional_db):
     """The URL of the test database, for a worker process to use."""
-    settings = connection.settings_dict
-    return (f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{settings['NAME']}")
+    return database_url_for(connection.settings_dict["NAME"])
