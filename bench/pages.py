@@ -169,7 +169,7 @@ def stage_sessions(database: str) -> dict:
     from django.test import Client
 
     from core.permissions import FINANCE_GROUP, roles_ensure
-    from holders.models import Holder
+    from holders.models import Holder, HolderLogin
     from notes.models import Note
 
     roles_ensure()
@@ -180,15 +180,25 @@ def stage_sessions(database: str) -> dict:
     finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
     holder = Holder.objects.order_by("pk").first()
     holder_user, _ = users.get_or_create(username="bench-holder")
-    if holder.user_id != holder_user.pk:
-        Holder.objects.filter(pk=holder.pk).update(user=holder_user)
+    HolderLogin.objects.update_or_create(user=holder_user, defaults={"holder": holder})
     old = list(
         Note.objects.filter(number__startswith="PH").order_by("pk").values_list("pk", "holder_id")
+    )
+    # Staff sign in with a second factor: the finance session carries a confirmed device.
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=finance, name="bench", defaults={"confirmed": True}
     )
     cookies = {}
     for name, user in (("finance", finance), ("holder", holder_user)):
         client = Client()
         client.force_login(user)
+        if user == finance:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         cookies[name] = f"sessionid={client.cookies['sessionid'].value}"
     return {
         "cookies": cookies,
@@ -267,12 +277,15 @@ class Server:
 
     def __init__(self, root: Path, port: int, database: str, workers: int):
         self.root, self.port = root, port
+        # The server's log (one line a request) goes to a file: a pipe nobody reads fills
+        # up and stalls the workers.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
              "--error-logfile", "-", "--log-level", "warning"],
-            cwd=root, env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=root, env=_env(database), stdout=subprocess.DEVNULL, stderr=self.log,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -283,8 +296,9 @@ class Server:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
+                    self.log.seek(0)
                     sys.exit(f"gunicorn on port {port} did not start:\n"
-                             + (self.process.stderr.read().decode()[-3000:]))
+                             + self.log.read().decode()[-3000:])
                 time.sleep(0.5)
 
     def get(self, path: str, cookie: str) -> str:
@@ -303,6 +317,7 @@ class Server:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
 
 
 def wrk(port: int, paths: list[str], cookie: str, duration: int, connections: int,
