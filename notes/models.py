@@ -179,10 +179,8 @@ ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
 #   so there the insert check also locks the notes FOR KEY SHARE, as the
 #   foreign key did (a note deleted concurrently is a serialization failure),
 #   and a note is not deleted at all (READ COMMITTED only).
-STATEMENT_NOTES_LOCK = "hashtext('notedesk.statement_notes')"
-
-STATEMENT_NOTE_EXISTS = f"""
-    PERFORM pg_advisory_xact_lock_shared({STATEMENT_NOTES_LOCK});
+STATEMENT_NOTE_EXISTS = """
+    PERFORM pg_advisory_xact_lock_shared(hashtext('notedesk.statement_notes'));
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM 1 FROM notes_note
         WHERE id IN (SELECT note_id FROM new_statements) FOR KEY SHARE;
@@ -203,7 +201,7 @@ STATEMENT_NOTE_EXISTS = f"""
     RETURN NULL;
 """
 
-STATED_NOTE_KEPT = f"""
+STATED_NOTE_KEPT = """
     IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
         RETURN NEW;
     END IF;
@@ -211,7 +209,7 @@ STATED_NOTE_KEPT = f"""
         RAISE EXCEPTION 'stated_note_kept: note % may be deleted only in READ COMMITTED', OLD.id
             USING ERRCODE = 'invalid_transaction_state';
     END IF;
-    PERFORM pg_advisory_xact_lock({STATEMENT_NOTES_LOCK});
+    PERFORM pg_advisory_xact_lock(hashtext('notedesk.statement_notes'));
     IF EXISTS (SELECT 1 FROM notes_intereststatement WHERE note_id = OLD.id) THEN
         RAISE EXCEPTION 'stated_note_kept: note % has statements', OLD.id
             USING ERRCODE = 'foreign_key_violation';
