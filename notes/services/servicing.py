@@ -617,36 +617,38 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     interest allocated to the period pays the rest; what is left of the
     statements whose due date has passed is past due.
     """
-    # One pass over both tables per chunk, grouped by (note, period). A period
-    # that ends on or after the day before `as_of` is never counted: every
-    # statement of it (an adjustment keeps its original's period) is due after
-    # its end, so not yet — its rows are left out of the grouping (at a month
-    # end, the month just stated).
+    # Each table read once per chunk and grouped by (note, period), in whole
+    # cents (amounts are numeric(16, 2), so × 100 is an exact integer and the
+    # sums of integers are exact: the same comparison, without a numeric sum
+    # per row and aggregate). A period that ends on or after the day before
+    # `as_of` is never counted: every statement of it (an adjustment keeps its
+    # original's period) is due after its end, so not yet — its rows are left
+    # out of the grouping (at a month end, the month just stated).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM (
-                SELECT bool_or(is_statement) AS stated,
-                       sum(CASE WHEN is_statement AND amount > 0 AND due_date < %s
-                           THEN amount ELSE 0 END) AS due,
-                       sum(CASE WHEN is_statement AND amount > 0 AND due_date >= %s
-                           THEN amount ELSE 0 END) AS not_due,
-                       -sum(CASE WHEN is_statement AND amount < 0
-                            THEN amount ELSE 0 END) AS credit,
-                       sum(CASE WHEN is_statement THEN 0 ELSE amount END) AS paid
-                FROM (
-                    SELECT note_id, period_start, amount, due_date, true AS is_statement
-                    FROM notes_intereststatement
-                    WHERE note_id BETWEEN %s AND %s AND period_end + 1 < %s
-                    UNION ALL
-                    SELECT note_id, period_start, amount, NULL, false
-                    FROM notes_paymentallocation
-                    WHERE note_id BETWEEN %s AND %s AND paid_on <= %s
-                ) amounts
+                SELECT note_id, period_start,
+                       sum(CASE WHEN cents > 0 AND due_date < %(as_of)s THEN cents END) AS due,
+                       sum(CASE WHEN cents > 0 AND due_date >= %(as_of)s THEN cents END)
+                           AS not_due,
+                       -sum(CASE WHEN cents < 0 THEN cents END) AS credit
+                FROM (SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
+                      FROM notes_intereststatement
+                      WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                        AND period_end + 1 < %(as_of)s
+                      OFFSET 0) statements
                 GROUP BY note_id, period_start
-            ) periods
-            WHERE stated AND due - GREATEST(credit - not_due, 0) - paid > 0
+            ) stated
+            LEFT JOIN (
+                SELECT note_id, period_start, sum((amount * 100)::bigint) AS paid
+                FROM notes_paymentallocation
+                WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
+                GROUP BY note_id, period_start
+            ) allocated USING (note_id, period_start)
+            WHERE COALESCE(due, 0) - GREATEST(COALESCE(credit, 0) - COALESCE(not_due, 0), 0)
+                  - COALESCE(paid, 0) > 0
             """,
-            [as_of, as_of, id_from, id_to, as_of, id_from, id_to, as_of],
+            {"as_of": as_of, "id_from": id_from, "id_to": id_to},
         )
         return cursor.fetchone()[0]
