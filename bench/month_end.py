@@ -23,13 +23,13 @@ Scenario (a steady-state month end; as of 1 July 2025 by default):
   full June statement per note, on top of that history — reading each note's
   latest statement and counting the past-due ones, as it does every month.
 - References, with the same rows (read back): a COPY into
-  ``notes_intereststatement`` itself (its indexes, FK check at commit), and
+  ``notes_intereststatement`` itself (its indexes, checks and note trigger), and
   a plain COPY into ``bench_copy``, a constraint-free ``LIKE`` of it. The
   target is month end / plain COPY ≤ 3. The letters a finished run makes due
   are the notice job's work, not timed here (``NOTICES_AFTER_SERVICING`` off).
 - ``--schema-costs``: the same rows COPYed into bare copies of the table with
-  one index or constraint each (kept and dropped ones), interleaved, to show
-  what each costs per row.
+  one index, constraint or trigger each (kept, dropped and replaced ones),
+  interleaved, to show what each costs per row.
 - Each of the three is timed ``--repeat`` times (default 3), interleaved, and
   the medians are shown: the machine's load moves the figures a lot.
 - Catch-up: after emptying the register, M notes (default 10,000) issued on
@@ -324,7 +324,7 @@ def statements_rows(run_id: int) -> list[tuple]:
 
 
 def copy_timed(table: str, rows: list[tuple]) -> float:
-    """Seconds to COPY the rows into a table and commit (deferred FK checks included)."""
+    """Seconds to COPY the rows into a table and commit (deferred checks and triggers included)."""
     from django.db import connection, transaction
 
     with (
@@ -552,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         # Each attempt: the month end, then the same rows COPYed into the statements
-        # table itself (its indexes, FK checks at commit) and into a bare table, so
+        # table itself (its indexes, checks and note trigger) and into a bare table, so
         # the three figures of an attempt see the same load on the machine.
         times, into_table, bare, ratios = [], [], [], []
         run, digest, rows, first_run_id = None, None, None, None
@@ -608,8 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         month_end_per_statement = seconds / n
         if args.schema_costs:
             print()
-            print(f"Each index and constraint alone on a bare copy of the table: COPY of the"
-                  f" same {n:,} rows, median of {args.repeat}, interleaved")
+            print(f"Each index, constraint and trigger alone on a bare copy of the table: COPY of"
+                  f" the same {n:,} rows, median of {args.repeat}, interleaved")
             print(f"  {'part':<48}{'status':>9}{'seconds':>9}{'+ s':>8}{'+ µs/row':>10}")
             for name, status, part_seconds, bare_seconds in schema_costs(rows, args.repeat):
                 extra = part_seconds - bare_seconds
