@@ -23,13 +23,13 @@ Scenario (a steady-state month end; as of 1 July 2025 by default):
   full June statement per note, on top of that history — reading each note's
   latest statement and counting the past-due ones, as it does every month.
 - References, with the same rows (read back): a COPY into
-  ``notes_intereststatement`` itself (its indexes, FK check at commit), and
+  ``notes_intereststatement`` itself (its indexes, checks and note trigger), and
   a plain COPY into ``bench_copy``, a constraint-free ``LIKE`` of it. The
   target is month end / plain COPY ≤ 3. The letters a finished run makes due
   are the notice job's work, not timed here (``NOTICES_AFTER_SERVICING`` off).
 - ``--schema-costs``: the same rows COPYed into bare copies of the table with
-  one index or constraint each (kept and dropped ones), interleaved, to show
-  what each costs per row.
+  one index, constraint or trigger each (kept, dropped and replaced ones),
+  interleaved, to show what each costs per row.
 - Each of the three is timed ``--repeat`` times (default 3), interleaved, and
   the medians are shown: the machine's load moves the figures a lot.
 - Catch-up: after emptying the register, M notes (default 10,000) issued on
@@ -324,7 +324,7 @@ def statements_rows(run_id: int) -> list[tuple]:
 
 
 def copy_timed(table: str, rows: list[tuple]) -> float:
-    """Seconds to COPY the rows into a table and commit (deferred FK checks included)."""
+    """Seconds to COPY the rows into a table and commit (deferred checks and triggers included)."""
     from django.db import connection, transaction
 
     with (
@@ -360,8 +360,9 @@ def copy_reference(rows: list[tuple]) -> tuple[int, float]:
     return copied, seconds
 
 
-# Each index and constraint of the statements table, alone on a bare copy of it;
-# "kept" ones are in the schema (notes/migrations/0010_…), "dropped" ones were.
+# Each index, constraint and trigger of the statements table, alone on a bare copy
+# of it; "kept" ones are in the schema (notes/migrations/0010_…, 0013_…), "dropped"
+# and "replaced" ones were.
 SCHEMA_PARTS = [
     ("primary key (id)", "kept",
      "ALTER TABLE {t} ADD PRIMARY KEY (id)"),
@@ -370,7 +371,13 @@ SCHEMA_PARTS = [
      " (CASE WHEN corrects_id IS NULL THEN 0 ELSE id END))"),
     ("index (corrects_id) where set", "kept",
      "CREATE INDEX ON {t} (corrects_id) WHERE corrects_id IS NOT NULL"),
-    ("FK note_id -> notes_note", "kept",
+    ("trigger statement_note_exists (per INSERT)", "kept",
+     "CREATE TRIGGER {t}_note_exists AFTER INSERT ON {t} REFERENCING NEW TABLE AS"
+     " new_statements FOR EACH STATEMENT EXECUTE FUNCTION {note_exists}()"),
+    ("FK corrects_id -> itself", "kept",
+     "ALTER TABLE {t} ADD FOREIGN KEY (corrects_id) REFERENCES notes_intereststatement (id)"
+     " DEFERRABLE INITIALLY DEFERRED"),
+    ("FK note_id -> notes_note (per row)", "replaced",
      "ALTER TABLE {t} ADD FOREIGN KEY (note_id) REFERENCES notes_note (id)"
      " DEFERRABLE INITIALLY DEFERRED"),
     ("FK servicing_run_id -> notes_servicingrun", "dropped",
@@ -403,6 +410,13 @@ def schema_costs(rows: list[tuple], repeat: int) -> list[tuple[str, str, float, 
 
     tables = ["bench_part_bare"] + [f"bench_part_{i}" for i in range(len(SCHEMA_PARTS))]
     with connection.cursor() as cursor:
+        # The function of the table's own trigger, so the copy runs the same check.
+        cursor.execute(
+            "SELECT tgfoid::regproc::text FROM pg_trigger"
+            " WHERE tgrelid = 'notes_intereststatement'::regclass"
+            " AND tgname LIKE 'pgtrigger_statement_note_exists_%'"
+        )
+        note_exists = cursor.fetchone()[0]
         for i, table in enumerate(tables):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(
@@ -410,7 +424,7 @@ def schema_costs(rows: list[tuple], repeat: int) -> list[tuple[str, str, float, 
                 " INCLUDING DEFAULTS INCLUDING IDENTITY)"
             )
             if i:
-                cursor.execute(SCHEMA_PARTS[i - 1][2].format(t=table))
+                cursor.execute(SCHEMA_PARTS[i - 1][2].format(t=table, note_exists=note_exists))
     seconds = {table: [] for table in tables}
     for _ in range(repeat):
         for table in tables:
@@ -538,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         # Each attempt: the month end, then the same rows COPYed into the statements
-        # table itself (its indexes, FK checks at commit) and into a bare table, so
+        # table itself (its indexes, checks and note trigger) and into a bare table, so
         # the three figures of an attempt see the same load on the machine.
         times, into_table, bare, ratios = [], [], [], []
         run, digest, rows, first_run_id = None, None, None, None
@@ -594,12 +608,12 @@ def main(argv: list[str] | None = None) -> int:
         month_end_per_statement = seconds / n
         if args.schema_costs:
             print()
-            print(f"Each index and constraint alone on a bare copy of the table: COPY of the"
-                  f" same {n:,} rows, median of {args.repeat}, interleaved")
-            print(f"  {'part':<48}{'status':>8}{'seconds':>9}{'+ s':>8}{'+ µs/row':>10}")
+            print(f"Each index, constraint and trigger alone on a bare copy of the table: COPY of"
+                  f" the same {n:,} rows, median of {args.repeat}, interleaved")
+            print(f"  {'part':<48}{'status':>9}{'seconds':>9}{'+ s':>8}{'+ µs/row':>10}")
             for name, status, part_seconds, bare_seconds in schema_costs(rows, args.repeat):
                 extra = part_seconds - bare_seconds
-                print(f"  {name:<48}{status:>8}{part_seconds:>9.2f}{extra:>8.2f}"
+                print(f"  {name:<48}{status:>9}{part_seconds:>9.2f}{extra:>8.2f}"
                       f"{extra / n * 1e6:>10.1f}")
             print(f"  (bare table: {bare_seconds:.2f} s)")
         if args.profile:

@@ -155,6 +155,72 @@ class NoteStatus(models.TextChoices):
 ACTIVE_STATUSES = (NoteStatus.OUTSTANDING, NoteStatus.ACCELERATED)
 
 
+# InterestStatement.note is checked by two triggers instead of a foreign-key
+# constraint. The constraint checks every statement alone — an index probe and a
+# FOR KEY SHARE lock on its note, so a WAL record and a dirtied note page per
+# statement, about as much as writing the statement itself (BENCHMARKS.md) —
+# where a month end inserts thousands of statements of a contiguous range of
+# notes at once. The rule is the same: a statement never points at a missing
+# note, also when a note's deletion and a statement's insertion meet.
+#
+# - After every INSERT into the statements (once per statement, with its new
+#   rows): the notes of the new rows must exist. If every id between the lowest
+#   and the highest note id of the rows is a note (one count over the primary
+#   key, the usual case: a chunk's notes), they do; otherwise each distinct note
+#   is looked up. A missing one is a foreign_key_violation.
+# - Before a note is deleted (or its id changed): refused, foreign_key_violation,
+#   if it has a statement.
+# - The race: both take one transaction-scoped advisory lock — the insert check
+#   shared (inserts do not wait for each other), the deletion exclusive — held
+#   until commit. Whichever comes second waits for the first to commit or roll
+#   back, and its check (a new snapshot per query in READ COMMITTED) sees what
+#   the first committed: the deleted note, or the new statements. Under
+#   REPEATABLE READ or SERIALIZABLE a snapshot may predate the other's commit,
+#   so there the insert check also locks the notes FOR KEY SHARE, as the
+#   foreign key did (a note deleted concurrently is a serialization failure),
+#   and a note is not deleted at all (READ COMMITTED only).
+STATEMENT_NOTE_EXISTS = """
+    PERFORM pg_advisory_xact_lock_shared(hashtext('notedesk.statement_notes'));
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM 1 FROM notes_note
+        WHERE id IN (SELECT note_id FROM new_statements) FOR KEY SHARE;
+    END IF;
+    SELECT min(note_id), max(note_id) INTO lowest, highest FROM new_statements;
+    IF lowest IS NULL OR (SELECT count(*) FROM notes_note
+                          WHERE id BETWEEN lowest AND highest) = highest - lowest + 1 THEN
+        RETURN NULL;
+    END IF;
+    SELECT s.note_id INTO missing
+    FROM (SELECT DISTINCT note_id FROM new_statements) s
+    WHERE (SELECT n.id FROM notes_note n WHERE n.id = s.note_id) IS NULL
+    LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'statement_note_exists: a statement of note %, which does not exist',
+            missing USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+"""
+
+STATED_NOTE_KEPT = """
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+        RETURN NEW;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'stated_note_kept: note % may be deleted only in READ COMMITTED', OLD.id
+            USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('notedesk.statement_notes'));
+    IF EXISTS (SELECT 1 FROM notes_intereststatement WHERE note_id = OLD.id) THEN
+        RAISE EXCEPTION 'stated_note_kept: note % has statements', OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+"""
+
+
 @audited()
 class Note(models.Model):
     series = models.ForeignKey(NoteSeries, on_delete=models.PROTECT, related_name="notes")
@@ -215,6 +281,16 @@ class Note(models.Model):
             models.Index(fields=["maturity_date", "id"], name="note_maturity_date_id"),
             models.Index(fields=["holder", "id"], name="note_holder_id"),
         ]
+        triggers = [
+            # A note with statements is never deleted (nor its id changed): the
+            # database's half of InterestStatement.note (see statement_note_exists).
+            pgtrigger.Trigger(
+                name="stated_note_kept",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Delete | pgtrigger.UpdateOf("id"),
+                func=STATED_NOTE_KEPT,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Note {self.number}"
@@ -267,9 +343,12 @@ class InterestStatement(models.Model):
 
     money_fact = True
 
-    # Indexed by the leading column of statement_one_per_note_and_period.
+    # Indexed by the leading column of statement_one_per_note_and_period. Checked
+    # by the triggers statement_note_exists and stated_note_kept (above Note)
+    # instead of a foreign-key constraint: once per INSERT instead of once per row.
     note = models.ForeignKey(
-        Note, on_delete=models.PROTECT, related_name="statements", db_index=False
+        Note, on_delete=models.PROTECT, related_name="statements", db_index=False,
+        db_constraint=False,
     )
     period_start = models.DateField()
     period_end = models.DateField()
@@ -339,7 +418,18 @@ class InterestStatement(models.Model):
                 name="statement_adjustment_corrects",
             ),
         ]
-        triggers = [append_only()]
+        triggers = [
+            append_only(),
+            pgtrigger.Trigger(
+                name="statement_note_exists",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_statements"),
+                declare=[("lowest", "bigint"), ("highest", "bigint"), ("missing", "bigint")],
+                func=STATEMENT_NOTE_EXISTS,
+            ),
+        ]
 
     def __str__(self) -> str:
         label = " adjustment" if self.corrects_id else ""

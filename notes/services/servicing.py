@@ -208,7 +208,12 @@ _STEADY_NOTES = """
 #   `accrual_explanation` prints it (2r - k_den + micros mod 2 > 0 is "above half, or
 #   half and odd"). tests/notes/services/test_statements_fast_path.py holds
 #   both equal to the domain core.
-_STEADY_STATEMENTS = """
+# The integers are bigint when every value the formulas reach fits (the chunk's
+# largest principal in cents × k_num × 10^4, checked in Python per chunk:
+# `_fits_bigint`), else numeric — the same integers, exact either way (bigint
+# division truncates, which is floor for these non-negative values); bigint
+# arithmetic is several times cheaper per statement.
+_STEADY_TEMPLATE = """
     WITH plan AS (
         SELECT * FROM unnest(
             %(p_series)s::bigint[], %(p_first_day)s::date[], %(p_ended_on)s::date[],
@@ -221,12 +226,13 @@ _STEADY_STATEMENTS = """
     figures AS (
         -- OFFSET 0 keeps each step from being folded into the next, where every
         -- use of a column would compute it again.
-        SELECT f.*, div(2 * n_cents + k_den, 2 * k_den) AS cents,
-               div(n_cents * 10000, k_den) AS micros
+        SELECT f.*, {div}(2 * n_cents + k_den{by}2 * k_den) AS cents,
+               {div}(n_cents * 10000{by}k_den) AS micros
         FROM (
             SELECT n.id AS note_id, n.principal, n.principal_currency, p.period_start,
                    p.period_end, p.due_date, p.days, p.rate, p.day_count, p.middle, p.tail,
-                   p.k_den, n.principal * 100 * p.k_num AS n_cents
+                   p.k_den::{integer} AS k_den,
+                   (n.principal * 100)::{integer} * p.k_num::{integer} AS n_cents
             FROM servicing_steady_notes n JOIN plan p ON p.series_id = n.series_id
                 AND p.first_day = n.first_day AND p.ended_on = n.ended_on
             OFFSET 0
@@ -253,7 +259,26 @@ _STEADY_STATEMENTS = """
     FROM amounts
 """
 
+_STEADY_STATEMENTS = {
+    True: _STEADY_TEMPLATE.replace("{integer}", "bigint").replace("{div}", "")
+    .replace("{by}", ") / ("),
+    False: _STEADY_TEMPLATE.replace("{integer}", "numeric").replace("{div}", "div")
+    .replace("{by}", ", "),
+}
+
+_BIGINT_MAX = 2**63 - 1
+
 _NO_END = date(9999, 12, 31)
+
+
+def _fits_bigint(largest_cents: int, k_num: int, k_den: int) -> bool:
+    """Whether `_STEADY_TEMPLATE`'s integers for these stay within bigint.
+
+    The largest is N × 10^4 (N = principal in cents × k_num); the others are
+    at most 2N + k_den and 2 k_den.
+    """
+    n = largest_cents * k_num
+    return max(n * 10000, 2 * n + k_den, 2 * k_den, k_num) <= _BIGINT_MAX
 
 
 def statements_generate(
@@ -307,8 +332,9 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
         cursor.execute(
             """
             SELECT k.series_id, k.first_day, k.ended_on, k.notes, s.stated_rate,
-                   s.max_lawful_rate, s.day_count, s.interest_due_day
-            FROM (SELECT series_id, first_day, ended_on, count(*) AS notes
+                   s.max_lawful_rate, s.day_count, s.interest_due_day, k.largest
+            FROM (SELECT series_id, first_day, ended_on, count(*) AS notes,
+                         max(principal) AS largest
                   FROM servicing_steady_notes GROUP BY 1, 2, 3) k
             JOIN notes_noteseries s ON s.id = k.series_id
             """
@@ -386,12 +412,15 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             "p_rate", "p_k_num", "p_k_den", "p_day_count", "p_middle", "p_tail",
         )
     }
-    for series_id, first_day, ended_on, _, stated, lawful, day_count, due_day in keys:
+    fits_bigint = True
+    for series_id, first_day, ended_on, _, stated, lawful, day_count, due_day, largest in keys:
         end = None if ended_on == _NO_END else ended_on
         rate, tail, periods = plan_of(
             series_id, stated, lawful, day_count, due_day, first_day, end
         )
+        largest_cents = int(largest * 100)
         for period_start, period_end, due_date, days, k_num, k_den, middle in periods:
+            fits_bigint = fits_bigint and _fits_bigint(largest_cents, k_num, k_den)
             for name, value in (
                 ("p_series", series_id), ("p_first_day", first_day), ("p_ended_on", ended_on),
                 ("p_start", period_start), ("p_end", period_end), ("p_due", due_date),
@@ -400,7 +429,9 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             ):
                 columns[name].append(value)
     if columns["p_start"]:
-        created += _steady_statements_insert({**columns, "run_id": run_id})
+        created += _steady_statements_insert(
+            _STEADY_STATEMENTS[fits_bigint], {**columns, "run_id": run_id}
+        )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE servicing_steady_notes")
 
@@ -504,7 +535,7 @@ def _changing_balance_statement(
     return amount, f"{' + '.join(parts)} = {value:.6f}{tail}{amount:,.2f} (§2)"
 
 
-def _steady_statements_insert(params: dict) -> int:
+def _steady_statements_insert(sql: str, params: dict) -> int:
     """Run `_STEADY_STATEMENTS`; if another run got there first, again, skipping its rows.
 
     The plain INSERT is the fast path: with ``ON CONFLICT`` every row is first
@@ -515,12 +546,12 @@ def _steady_statements_insert(params: dict) -> int:
     with connection.cursor() as cursor:
         try:
             with transaction.atomic():
-                cursor.execute(_STEADY_STATEMENTS, params)
+                cursor.execute(sql, params)
                 return cursor.rowcount
         except IntegrityError as exc:
             if not isinstance(exc.__cause__, UniqueViolation):
                 raise
-        cursor.execute(_STEADY_STATEMENTS + _ONE_ORIGINAL, params)
+        cursor.execute(sql + _ONE_ORIGINAL, params)
         return cursor.rowcount
 
 
@@ -617,36 +648,38 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     interest allocated to the period pays the rest; what is left of the
     statements whose due date has passed is past due.
     """
-    # One pass over both tables per chunk, grouped by (note, period). A period
-    # that ends on or after the day before `as_of` is never counted: every
-    # statement of it (an adjustment keeps its original's period) is due after
-    # its end, so not yet — its rows are left out of the grouping (at a month
-    # end, the month just stated).
+    # Each table read once per chunk and grouped by (note, period), in whole
+    # cents (amounts are numeric(16, 2), so × 100 is an exact integer and the
+    # sums of integers are exact: the same comparison, without a numeric sum
+    # per row and aggregate). A period that ends on or after the day before
+    # `as_of` is never counted: every statement of it (an adjustment keeps its
+    # original's period) is due after its end, so not yet — its rows are left
+    # out of the grouping (at a month end, the month just stated).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM (
-                SELECT bool_or(is_statement) AS stated,
-                       sum(CASE WHEN is_statement AND amount > 0 AND due_date < %s
-                           THEN amount ELSE 0 END) AS due,
-                       sum(CASE WHEN is_statement AND amount > 0 AND due_date >= %s
-                           THEN amount ELSE 0 END) AS not_due,
-                       -sum(CASE WHEN is_statement AND amount < 0
-                            THEN amount ELSE 0 END) AS credit,
-                       sum(CASE WHEN is_statement THEN 0 ELSE amount END) AS paid
-                FROM (
-                    SELECT note_id, period_start, amount, due_date, true AS is_statement
-                    FROM notes_intereststatement
-                    WHERE note_id BETWEEN %s AND %s AND period_end + 1 < %s
-                    UNION ALL
-                    SELECT note_id, period_start, amount, NULL, false
-                    FROM notes_paymentallocation
-                    WHERE note_id BETWEEN %s AND %s AND paid_on <= %s
-                ) amounts
+                SELECT note_id, period_start,
+                       sum(CASE WHEN cents > 0 AND due_date < %(as_of)s THEN cents END) AS due,
+                       sum(CASE WHEN cents > 0 AND due_date >= %(as_of)s THEN cents END)
+                           AS not_due,
+                       -sum(CASE WHEN cents < 0 THEN cents END) AS credit
+                FROM (SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
+                      FROM notes_intereststatement
+                      WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                        AND period_end + 1 < %(as_of)s
+                      OFFSET 0) statements
                 GROUP BY note_id, period_start
-            ) periods
-            WHERE stated AND due - GREATEST(credit - not_due, 0) - paid > 0
+            ) stated
+            LEFT JOIN (
+                SELECT note_id, period_start, sum((amount * 100)::bigint) AS paid
+                FROM notes_paymentallocation
+                WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
+                GROUP BY note_id, period_start
+            ) allocated USING (note_id, period_start)
+            WHERE COALESCE(due, 0) - GREATEST(COALESCE(credit, 0) - COALESCE(not_due, 0), 0)
+                  - COALESCE(paid, 0) > 0
             """,
-            [as_of, as_of, id_from, id_to, as_of, id_from, id_to, as_of],
+            {"as_of": as_of, "id_from": id_from, "id_to": id_to},
         )
         return cursor.fetchone()[0]

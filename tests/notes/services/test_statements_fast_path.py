@@ -13,6 +13,7 @@ the four day-count conventions.
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -150,6 +151,7 @@ def _stored(note):
     )
 
 
+@pytest.mark.parametrize("integers", ["as chosen", "numeric"])
 @pytest.mark.parametrize("day_count", CONVENTIONS)
 @settings(
     max_examples=40,
@@ -176,8 +178,22 @@ def _stored(note):
          specs=[(date(2006, 7, 20), D("250000.00"),
                  [(date(2006, 8, 10), D("50000.00")), (date(2006, 8, 31), D("1000.00"))], None)],
          first_as_of=date(2006, 8, 15), months_more=3)
-def test_every_statement_matches_the_domain(parties, day_count, stated, lawful, due_day, specs,
-                                            first_as_of, months_more):
+def test_every_statement_matches_the_domain(parties, integers, day_count, stated, lawful, due_day,
+                                            specs, first_as_of, months_more):
+    """As chosen: bigint where the figures fit (most), numeric where they do not."""
+    if integers == "numeric":
+        with mock.patch.object(servicing, "_fits_bigint", return_value=False):
+            _every_statement_matches_the_domain(
+                parties, day_count, stated, lawful, due_day, specs, first_as_of, months_more
+            )
+    else:
+        _every_statement_matches_the_domain(
+            parties, day_count, stated, lawful, due_day, specs, first_as_of, months_more
+        )
+
+
+def _every_statement_matches_the_domain(parties, day_count, stated, lawful, due_day, specs,
+                                        first_as_of, months_more):
     series = _series(parties, day_count, stated, lawful, due_day)
     notes = _notes(parties, series, specs)
     ids = (notes[0].pk, notes[-1].pk)
@@ -219,3 +235,32 @@ def test_rows_already_there_are_skipped_not_doubled(parties):
     ]
     assert servicing._statements_insert([january, february, march], None) == 0
     assert servicing._statements_insert(iter([]), None) == 0
+
+
+def test_the_steady_figures_are_bigint_only_where_they_fit():
+    """The chunk's largest principal decides: a register's notes fit, the extreme does not."""
+    rate_num, rate_den = D("0.10").as_integer_ratio()
+    # 2,000,000.00 for 31 days at 10% ACT/365F, and at 99.9999% ACT/ACT in a leap year.
+    assert servicing._fits_bigint(200_000_000, rate_num * 31, rate_den * 365)
+    assert not servicing._fits_bigint(
+        99_999_999_999_999_99, 999_999 * 31, 1_000_000 * 366
+    )
+    # At the edge: N × 10^4 is the largest value the formulas reach.
+    limit = (2**63 - 1) // 10_000
+    assert servicing._fits_bigint(limit, 1, 3650)
+    assert not servicing._fits_bigint(limit + 1, 1, 3650)
+
+
+def test_a_principal_too_large_for_bigint_is_stated_exactly(parties):
+    """The largest principal the table holds, at a rate near 100%: the numeric path."""
+    series = _series(parties, "ACT/ACT", D("0.999999"), None, 15)
+    principal = D("99999999999999.99")
+    (note,) = _notes(parties, series, [(date(2024, 1, 10), principal, [], None)])
+    with mock.patch.object(
+        servicing, "_steady_statements_insert", wraps=servicing._steady_statements_insert
+    ) as insert:
+        servicing.statements_generate(
+            id_from=note.pk, id_to=note.pk, as_of=date(2024, 4, 1), run_id=None
+        )
+    assert insert.call_args.args[0] == servicing._STEADY_STATEMENTS[False]
+    assert _stored(note) == _expected(series, note, principal, [], date(2024, 4, 1))
