@@ -184,8 +184,13 @@ def stage_convert(database: str, profile: str | None) -> dict:
     from offerings.services import offering_record
 
     issuer = Issuer.objects.get()
-    # Warm the connection and the ORM's model caches outside the timing.
+    # Warm the connection and the ORM's model caches outside the timing, and start
+    # Celery's worker side as a worker does once when it starts (its Django fixup
+    # runs the system checks then); in-process, the first task would otherwise.
     Conversion.objects.exists()
+    from config import celery_app
+
+    celery_app.loader.init_worker()
     profiler = cProfile.Profile() if profile else None
     with timer() as elapsed:
         if profiler:
