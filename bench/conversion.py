@@ -27,9 +27,11 @@ or timestamps): it must be the same before and after a change to the
 conversion code, and the same on every attempt.
 
 ``--against DIR`` interleaves attempts of another checkout of the product
-(e.g. ``git archive <commit> | tar -x -C DIR``) with this one, on clones of the
-same template — A, B, A, B… — so both see the same machine load; the ratio
-of the medians is the figure to quote, and the two digests must agree.
+(e.g. ``git archive <commit> | tar -x -C DIR``) with this one — A, B, A, B… —
+so both see the same machine load; the ratio of the medians is the figure to
+quote, and the two digests must agree. The other checkout gets a template of
+its own (``<database>_against_template``), built by its own migrations from the
+same seed, so a change of schema (an index, a constraint) counts on its side.
 """
 
 from __future__ import annotations
@@ -184,8 +186,13 @@ def stage_convert(database: str, profile: str | None) -> dict:
     from offerings.services import offering_record
 
     issuer = Issuer.objects.get()
-    # Warm the connection and the ORM's model caches outside the timing.
+    # Warm the connection and the ORM's model caches outside the timing, and start
+    # Celery's worker side as a worker does once when it starts (its Django fixup
+    # runs the system checks then); in-process, the first task would otherwise.
     Conversion.objects.exists()
+    from config import celery_app
+
+    celery_app.loader.init_worker()
     profiler = cProfile.Profile() if profile else None
     with timer() as elapsed:
         if profiler:
@@ -279,27 +286,35 @@ def main(argv: list[str] | None = None) -> int:
     checkouts = [("this", ROOT)]
     if args.against:
         checkouts.insert(0, ("against", Path(args.against).resolve()))
+    # Each checkout's register is migrated by its own code (`<database>_template` for
+    # this one, `<database>_against_template` for the other), from the same seed.
+    templates = {
+        label: f"{args.database}{'_against' if label == 'against' else ''}_template"
+        for label, _ in checkouts
+    }
     try:
-        if not (args.reuse and _exists(template)):
+        for label, path in checkouts:
+            if args.reuse and _exists(templates[label]):
+                print(f"NoteDesk conversion bench — reusing {templates[label]}")
+                continue
+            database = f"{args.database}_against" if label == "against" else args.database
             setup = _stage(
-                ROOT, "prepare", "--notes", str(args.notes), "--seed", str(args.seed),
-                "--database", args.database,
+                path, "prepare", "--notes", str(args.notes), "--seed", str(args.seed),
+                "--database", database,
             )
             print(
-                f"NoteDesk conversion bench — PostgreSQL {setup['server_version']};"
+                f"NoteDesk conversion bench ({label}) — PostgreSQL {setup['server_version']};"
                 f" {setup['notes']:,} notes with {setup['statements']:,} statements,"
                 f" {setup['interest_payments']:,} interest and"
                 f" {setup['principal_payments']:,} principal payments"
                 f" (COPY {setup['load_seconds']:.1f} s, a year of statements"
                 f" {setup['history_seconds']:.1f} s)"
             )
-        else:
-            print(f"NoteDesk conversion bench — reusing {template}")
         results: dict[str, list[dict]] = {label: [] for label, _ in checkouts}
         for attempt in range(args.repeat):
             for label, path in checkouts:
                 _admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-                _admin(f'CREATE DATABASE "{args.database}" TEMPLATE "{template}"')
+                _admin(f'CREATE DATABASE "{args.database}" TEMPLATE "{templates[label]}"')
                 extra = ["--profile", args.profile] if args.profile and attempt == 0 else []
                 result = _stage(path, "convert", "--database", args.database, *extra)
                 results[label].append(result)
@@ -339,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
         if not args.keep:
-            _drop(template)
+            for name in templates.values():
+                _drop(name)
     return 0
 
 

@@ -505,6 +505,8 @@ class Payment(models.Model):
                 | models.Q(amount__lt=0, reverses__isnull=False),
                 name="payment_positive_unless_reversal",
             ),
+            # What an allocation's foreign key names: a payment with its note.
+            models.UniqueConstraint(fields=["id", "note"], name="payment_with_its_note"),
         ]
         indexes = [models.Index(fields=["note", "applies_to", "paid_on"])]
         triggers = [append_only()]
@@ -518,12 +520,18 @@ class PaymentAllocation(models.Model):
 
     money_fact = True
 
-    # Both indexed by the leading column of a composite index below.
+    # Both indexed by the leading column of a composite index below. Checked
+    # together by one foreign key, (payment_id, note_id) → the payment's (id,
+    # note_id) (migration 0013): an allocation names its payment's own note, and
+    # that payment's note exists; one check per row instead of two, the dearest
+    # part of writing a conversion's allocations (BENCHMARKS.md).
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="allocations", db_index=False
+        Payment, on_delete=models.PROTECT, related_name="allocations", db_index=False,
+        db_constraint=False,
     )
     note = models.ForeignKey(
-        Note, on_delete=models.PROTECT, related_name="allocations", db_index=False
+        Note, on_delete=models.PROTECT, related_name="allocations", db_index=False,
+        db_constraint=False,
     )
     period_start = models.DateField()
     paid_on = models.DateField()

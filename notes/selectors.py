@@ -3,10 +3,12 @@
 A note's figures are always derived from its facts (original principal,
 principal payments, interest allocations, the day it ended) by the pure domain
 core, so a position never depends on when the servicing job last ran. The
-pages (`note_facts_read`) and conversions (`stated_months_by_note`) take the
-interest of months already stated from their statements, which add up to the
-core's figure for each month (§2 corrections keep them so), and compute the
-rest: the same figures, without recomputing years of months on every page.
+pages (`note_facts_read`) and reports (`notes_facts_read`,
+`stated_months_by_note`) take the interest of months already stated from their
+statements, which add up to the core's figure for each month (§2 corrections
+keep them so), and compute the rest: the same figures, without recomputing
+years of months on every page. A conversion reads the same months summed by
+the database (`offerings.services.conversions`).
 """
 
 from __future__ import annotations

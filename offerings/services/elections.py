@@ -150,7 +150,7 @@ def election_record(
             recorded_by=recorded_by,
         )
         value, explanation = offering_price_for(offering, series.price_tranche)
-        (conversion,) = notes_convert(
+        notes_convert(
             notes=[note],
             conversion_date=received_on,
             kind=ConversionKind.VOLUNTARY,
@@ -158,4 +158,4 @@ def election_record(
             offering=offering,
             election=election,
         )
-        return conversion
+        return Conversion.objects.get(election=election)

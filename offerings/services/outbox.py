@@ -26,7 +26,7 @@ from core.logcontext import log_context_bind
 from core.queue import enqueue
 from notes.models import ACTIVE_STATUSES, Note, NoteSeries
 from offerings.models import ConversionKind, ConversionTrigger, TriggerStatus
-from offerings.services.conversions import notes_convert
+from offerings.services.conversions import NoteToConvert, notes_convert
 from offerings.services.elections import voluntary_notices_oblige
 from offerings.services.prices import offering_price_for
 from offerings.services.triggers import event_effect, offering_effect
@@ -178,12 +178,12 @@ def _notes_phrase(count: int) -> str:
     return f"{count} note" if count == 1 else f"{count} notes"
 
 
-def _active_notes(series: NoteSeries, day: date) -> list[Note]:
-    notes = list(
-        Note.objects.select_for_update()
+def _active_notes(series: NoteSeries, day: date) -> list[NoteToConvert]:
+    """The series' notes a trigger converts, locked: what converting needs of each."""
+    return [
+        NoteToConvert(pk, series, issue_date, principal, currency, holder_id)
+        for pk, issue_date, principal, currency, holder_id in Note.objects.select_for_update()
         .filter(series=series, status__in=ACTIVE, issue_date__lte=day)
         .order_by("pk")
-    )
-    for note in notes:
-        note.series = series  # the one series, not a copy of it per note
-    return notes
+        .values_list("pk", "issue_date", "principal", "principal_currency", "holder_id")
+    ]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from djmoney.money import Money
 
 from notes.models import Note, NoteSeries
@@ -126,3 +126,27 @@ def test_a_series_may_be_in_another_currency():
     series = SeriesFactory(currency="EUR")
     note = NoteFactory(series=series, principal=Decimal("1000.00"))
     assert note.principal == Money("1000.00", "EUR")
+
+
+def test_an_allocation_names_its_payments_own_note():
+    """One foreign key checks an allocation's payment and note together: the payment
+    exists, and it is a payment of that note (whose own key says the note exists)."""
+    from notes.models import Payment, PaymentAllocation
+
+    note, other = NoteFactory(), NoteFactory()
+    payment = Payment.objects.create(
+        note=note, paid_on=date(2025, 7, 15), amount=Decimal("10.00"), applies_to="interest",
+        method="wire",
+    )
+    PaymentAllocation.objects.create(
+        payment=payment, note=note, period_start=note.issue_date, paid_on=date(2025, 7, 15),
+        amount=Decimal("10.00"),
+    )
+    for payment_id, note_id in ((payment.pk, other.pk), (payment.pk + 1000, note.pk)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PaymentAllocation.objects.create(
+                payment_id=payment_id, note_id=note_id, period_start=date(2025, 7, 1),
+                paid_on=date(2025, 7, 15), amount=Decimal("1.00"),
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
