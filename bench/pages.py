@@ -6,6 +6,7 @@ Run on demand, never by the test suite::
     .venv/bin/python bench/pages.py [--duration 20] [--connections 32] [--repeat 3]
     .venv/bin/python bench/pages.py --against DIR   # interleave another checkout's server
     .venv/bin/python bench/pages.py --profile       # per-page CPU, queries, cProfile (no load)
+    .venv/bin/python bench/pages.py --think 0       # the closed loop only
 
 The register is built once in a scratch database (``notedesk_bench_pages``, or
 ``--database NAME``; kept with ``--keep``, reused with ``--reuse``), with the
@@ -20,22 +21,48 @@ helpers of ``bench/month_end.py``:
 The product is served by gunicorn (``--workers``, default 3, sync) under
 ``config.settings.bench`` — production settings (DEBUG off, static files by
 whitenoise, persistent connections) over loopback HTTP, plus ``/bench/bare/``,
-a view that does nothing. ``wrk`` (Debian's; ``make bench-pages`` installs it)
-drives each page for ``--duration`` seconds with ``--connections`` open
-connections — the bare view, the notes list, a staff note page (a random old
-note per request), the holder's portal note page (a random one of theirs) —
-in turn, ``--repeat`` times, interleaved, so every page sees the same machine
-load as the bare view it is compared with. It prints requests/s, latency
-p50/p95/p99 (medians over the repeats) and each page's throughput as a share
-of the bare view's. Every page is fetched once first and must answer 200 with
-the note's own figures on it.
+a view that does nothing. Each page — the bare view, the notes list, a staff
+note page (a random old note per request), the holder's portal note page (a
+random one of theirs) — is measured twice a round, for ``--duration`` seconds
+each, ``--repeat`` rounds, interleaved, so every page sees the same machine
+load as the bare view it is compared with:
+
+1. **closed loop** — ``wrk`` (Debian's; ``make bench-pages`` installs it) with
+   ``--connections`` connections, each sending its next request as soon as the
+   last is answered: the most the server does, in requests/s, and that as a
+   share of the bare view's (``÷ bare``). Its latencies are queueing, not the
+   page: by Little's law latency = connections ÷ throughput, so even the bare
+   view's p95 is 100–200 ms at 32 connections.
+2. **users** — ``--connections`` users, each waiting ``--think`` ms (default
+   500–1500, at random) between an answer and their next request: about 32
+   requests/s offered. Its p50/p95/p99 are what a person waits at that load.
+   Each request opens its own connection, as the proxy in front of gunicorn
+   does in production; wrk's ``delay()`` is not used, because wrk reconnects at
+   once and keeps the connection idle through the think time, and a sync
+   worker that accepted it waits on it.
+
+After each measurement the bench waits until the server has served what the
+run left queued. It prints requests/s, p50/p95/p99 (medians over the repeats)
+for both, and with ``--against`` the ratios of this checkout's to the other's.
+Every page is fetched once first and must answer 200 with the note's own
+figures on it.
+
+``--profile`` renders each page in-process instead (Django's test client, one
+request at a time, ``--rounds`` times): wall and CPU ms, queries and their time,
+the share spent rendering templates, the size of the page, the product's own
+functions by cumulative time and every function by own time; each page's
+cProfile is written to ``--profile-dir`` (``pages-this/``, ``pages-against/``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import cProfile
+import io
 import json
+import math
 import os
 import pstats
 import random
@@ -207,8 +234,19 @@ def stage_sessions(database: str) -> dict:
     }
 
 
-def stage_profile(database: str, rounds: int) -> dict:
-    """Each page rendered in-process: CPU ms (median), queries, and the top of cProfile."""
+def _cumulative_ms(stats: pstats.Stats, file_end: str, function: str) -> float:
+    """The cumulative time of one function (all its calls), in ms."""
+    return sum(
+        ct for (file, _, name), (_, _, _, ct, _) in stats.stats.items()  # type: ignore[attr-defined]
+        if file.endswith(file_end) and name == function
+    ) * 1000
+
+
+def stage_profile(database: str, rounds: int, out_dir: str) -> dict:
+    """Each page rendered in-process, `rounds` times: wall and CPU ms (medians), queries and
+    their time, the template rendering's share, and the top of cProfile (the product's own
+    functions by cumulative time, every function by own time). Each page's profile is
+    written to `out_dir` for pstats or snakeviz."""
     os.environ.update(_env(database))
     import django
 
@@ -219,30 +257,51 @@ def stage_profile(database: str, rounds: int) -> dict:
 
     info = stage_sessions(database)
     out = {}
-    for label, path_of, cookie in _scenarios(info):
+    for label, paths, cookie in _scenarios(info):
         client = Client()
         name, value = cookie.split("=", 1)
         client.cookies[name] = value
-        paths = path_of
         client.get(paths[0])  # warm
-        cpu, queries = [], []
+        wall, cpu, queries, db = [], [], [], []
         profiler = cProfile.Profile()
+        size = 0
         for i in range(rounds):
             path = paths[i % len(paths)]
             with CaptureQueriesContext(connection) as captured:
-                start = time.process_time()
-                profiler.enable()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 response = client.get(path)
-                profiler.disable()
-                cpu.append((time.process_time() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+                wall.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (path, response.status_code)
+            size = max(size, len(response.content))
             queries.append(len(captured.captured_queries))
-        stream = __import__("io").StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
+            db.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        # The profile separately: cProfile slows what it watches, so not in the timings.
+        for i in range(rounds):
+            profiler.enable()
+            client.get(paths[i % len(paths)])
+            profiler.disable()
+        stats = pstats.Stats(profiler)
+        path = Path(out_dir) / (label.split(" (")[0].replace(" ", "-") + ".prof")
+        stats.dump_stats(path)
+        stream = io.StringIO()
+        stats = pstats.Stats(profiler, stream=stream)
+        total = _cumulative_ms(stats, "django/core/handlers/base.py", "get_response")
+        render = _cumulative_ms(stats, "django/template/response.py", "rendered_content")
+        stats.sort_stats("cumulative").print_stats(r"/(notes|portal|core|holders|accounts)/", 20)
+        stats.sort_stats("tottime").print_stats(15)
         out[label] = {
+            "wall_ms": statistics.median(wall),
             "cpu_ms": statistics.median(cpu),
+            "db_ms": statistics.median(db),
             "queries": max(queries),
-            "profile": stream.getvalue(),
+            "bytes": size,
+            "render_share": render / total if total else 0.0,
+            "profile_file": str(path),
+            "profile": "\n".join(
+                line for line in stream.getvalue().splitlines()
+                if line.strip() and "function calls" not in line
+            ),
         }
     return out
 
@@ -310,6 +369,18 @@ class Server:
                 sys.exit(f"{path}: {response.status} at {response.url}")
             return response.read().decode()
 
+    def settle(self, limit: float = 60) -> None:
+        """Wait until the requests a closed loop left queued are served: until the bare
+        view answers within 50 ms (or `limit` seconds pass)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/bench/bare/", timeout=30)
+            if time.perf_counter() - start < 0.05:
+                return
+            time.sleep(0.2)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -322,6 +393,8 @@ class Server:
 
 def wrk(port: int, paths: list[str], cookie: str, duration: int, connections: int,
         threads: int) -> dict:
+    """The closed loop: `connections` connections, each sending its next request as soon as
+    the answer to the last one is in."""
     paths = paths[:]
     random.Random(len(paths)).shuffle(paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -340,6 +413,76 @@ def wrk(port: int, paths: list[str], cookie: str, duration: int, connections: in
     return result
 
 
+def _percentile(ordered: list[float], q: float) -> float:
+    """Nearest rank."""
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] if ordered else 0.0
+
+
+def users(port: int, paths: list[str], cookie: str, duration: int, count: int,
+          think: tuple[int, int], seed: int) -> dict:
+    """`count` users, each waiting `think` ms (uniformly at random) between an answer and
+    its next request: a load offered at about count / mean think requests a second, so the
+    latency is the page's own plus what queueing that load really causes.
+
+    Each request opens its own connection, as a buffering proxy in front of gunicorn
+    does, and the latency runs from the connect to the last byte of the answer. (wrk's
+    ``delay()`` cannot do this: wrk reconnects at once and holds the connection idle
+    through the think time, and a sync worker that accepted it waits on it — the
+    figures would measure workers held by idle clients, not the pages.)
+    """
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    failures = {"errors": 0, "non2xx": 0}
+
+    async def user(offset: int) -> None:
+        order = paths[:]
+        rng.shuffle(order)
+        index = offset
+        await asyncio.sleep(rng.uniform(0, think[1]) / 1000)  # the users start spread out
+        while time.monotonic() < deadline:
+            path = order[index % len(order)]
+            index += 1
+            start = time.perf_counter()
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(
+                    f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
+                    f"Connection: close\r\n\r\n".encode()
+                )
+                await writer.drain()
+                answer = await asyncio.wait_for(reader.read(), timeout=30)
+                writer.close()
+            except (TimeoutError, OSError):
+                failures["errors"] += 1
+            else:
+                latencies.append((time.perf_counter() - start) * 1e6)
+                if answer[9:12] != b"200":
+                    failures["non2xx"] += 1
+            await asyncio.sleep(rng.uniform(think[0], think[1]) / 1000)
+
+    async def run() -> float:
+        began = time.monotonic()
+        await asyncio.gather(*(user(i) for i in range(count)))
+        return time.monotonic() - began
+
+    deadline = time.monotonic() + duration
+    elapsed = asyncio.run(run())
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered), "rps": len(ordered) / elapsed, **failures,
+        **{f"p{q}": _percentile(ordered, q) for q in (50, 95, 99)},
+        "max": ordered[-1] if ordered else 0.0,
+    }
+
+
+def _think(value: str) -> tuple[int, int]:
+    low, _, high = value.partition("-")
+    think = (int(low), int(high or low))
+    if think[0] < 0 or think[1] < think[0]:
+        raise argparse.ArgumentTypeError(f"not MIN-MAX milliseconds: {value!r}")
+    return think
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=DEFAULT_DATABASE)
@@ -349,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--repeat", type=int, default=3, help="rounds over the pages")
+    parser.add_argument("--think", type=_think, default=(500, 1500), metavar="MIN-MAX",
+                        help="the users' think time in ms for the second measurement"
+                             " (default 500-1500; 0 leaves it out)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8141)))
     parser.add_argument("--against", metavar="DIR", help="another checkout, served beside this")
     parser.add_argument("--profile", action="store_true",
@@ -356,7 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse the scratch database")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=30, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=30,
+                        help="with --profile: requests per page (default 30)")
+    parser.add_argument("--profile-dir", default=tempfile.gettempdir(),
+                        help="with --profile: where each page's .prof file goes")
     args = parser.parse_args(argv)
 
     root = Path(os.environ.get("PAGES_BENCH_ROOT", ROOT)).resolve()
@@ -368,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(stage_sessions(args.database)))
         return 0
     if args.stage == "profile":
-        print(json.dumps(stage_profile(args.database, args.rounds)))
+        print(json.dumps(stage_profile(args.database, args.rounds, args.profile_dir)))
         return 0
     if "bench" not in args.database:
         sys.exit(f"refusing: the scratch database name must contain 'bench': {args.database!r}")
@@ -389,13 +538,23 @@ def main(argv: list[str] | None = None) -> int:
               f" workers; wrk {args.threads} threads, {args.connections} connections,"
               f" {args.duration} s per page and round, {args.repeat} rounds (interleaved)")
         if args.profile:
+            summary = []
             for label, path in checkouts:
+                out_dir = Path(args.profile_dir) / f"pages-{label}"
+                out_dir.mkdir(parents=True, exist_ok=True)
                 profiled = _stage(path, "profile", "--database", args.database,
-                                  "--rounds", str(args.rounds))
-                for page, figures in profiled.items():
-                    print(f"\n== {label}: {page}: {figures['cpu_ms']:.1f} ms CPU (median),"
-                          f" {figures['queries']} queries")
-                    print(figures["profile"])
+                                  "--rounds", str(args.rounds), "--profile-dir", str(out_dir))
+                for page, f in profiled.items():
+                    print(f"\n== {label}: {page} — {f['profile_file']}")
+                    print(f["profile"])
+                    summary.append((label, page, f))
+            print(f"\nin-process, one request at a time, medians of {args.rounds}:")
+            print(f"{'code':8} {'page':22} {'wall ms':>8} {'CPU ms':>8} {'queries':>8}"
+                  f" {'SQL ms':>8} {'render':>7} {'KB':>6}")
+            for label, page, f in summary:
+                print(f"{label:8} {page:22} {f['wall_ms']:8.1f} {f['cpu_ms']:8.1f}"
+                      f" {f['queries']:8d} {f['db_ms']:8.1f} {f['render_share']:7.0%}"
+                      f" {f['bytes'] / 1024:6.0f}")
             return 0
         for index, (label, path) in enumerate(checkouts):
             servers.append((label, Server(path, args.port + index, args.database, args.workers)))
@@ -406,31 +565,60 @@ def main(argv: list[str] | None = None) -> int:
                 body = server.get(paths[0], cookie)
                 if page.endswith("note page") and "Accrued" not in body and "accrued" not in body:
                     sys.exit(f"{label} {page}: {paths[0]} shows no accrued interest")
-        results: dict[tuple[str, str], list[dict]] = {}
+        modes = [("closed loop", (0, 0))]
+        if args.think[1]:
+            modes.append((f"users thinking {args.think[0]}-{args.think[1]} ms", args.think))
+        results: dict[tuple[str, str, str], list[dict]] = {}
         for round_ in range(args.repeat):
-            for page, paths, cookie in scenarios:
-                for label, server in servers:
-                    r = wrk(server.port, paths, cookie, args.duration, args.connections,
-                            args.threads)
-                    results.setdefault((label, page), []).append(r)
-                    print(f"  round {round_ + 1} {label:7} {page:22} {r['rps']:8.1f} req/s"
-                          f"  p50 {r['p50'] / 1000:7.1f} ms  p95 {r['p95'] / 1000:7.1f} ms"
-                          f"  p99 {r['p99'] / 1000:7.1f} ms"
-                          + (f"  ERRORS {r['errors']} non-2xx {r['non2xx']}"
-                             if r["errors"] or r["non2xx"] else ""), flush=True)
-        print()
-        print(f"{'code':8} {'page':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-              f" {'÷ bare':>7}")
+            for mode, think in modes:
+                for page, paths, cookie in scenarios:
+                    for label, server in servers:
+                        r = (
+                            users(server.port, paths, cookie, args.duration, args.connections,
+                                  think, seed=args.seed + round_)
+                            if think[1]
+                            else wrk(server.port, paths, cookie, args.duration,
+                                     args.connections, args.threads)
+                        )
+                        server.settle()
+                        results.setdefault((mode, label, page), []).append(r)
+                        print(f"  round {round_ + 1} {mode[:11]:11} {label:7} {page:22}"
+                              f" {r['rps']:8.1f} req/s  p50 {r['p50'] / 1000:7.1f} ms"
+                              f"  p95 {r['p95'] / 1000:7.1f} ms  p99 {r['p99'] / 1000:7.1f} ms"
+                              + (f"  ERRORS {r['errors']} non-2xx {r['non2xx']}"
+                                 if r["errors"] or r["non2xx"] else ""), flush=True)
         failed = False
-        for label, _ in servers:
-            bare = statistics.median(r["rps"] for r in results[(label, "bare view")])
+        for mode, _ in modes:
+            who = "users" if mode.startswith("users") else "connections"
+            print(f"\n{mode}, {args.connections} {who} (medians of {args.repeat}):")
+            print(f"{'code':8} {'page':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}"
+                  f" {'p99 ms':>8}" + (f" {'÷ bare':>7}" if who == "connections" else ""))
+            for label, _ in servers:
+                bare = statistics.median(r["rps"] for r in results[(mode, label, "bare view")])
+                for page, _, _ in scenarios:
+                    rs = results[(mode, label, page)]
+                    rps = statistics.median(r["rps"] for r in rs)
+                    p = {k: statistics.median(r[k] for r in rs) / 1000
+                         for k in ("p50", "p95", "p99")}
+                    failed |= any(r["errors"] or r["non2xx"] for r in rs)
+                    print(f"{label:8} {page:22} {rps:8.1f} {p['p50']:8.1f} {p['p95']:8.1f}"
+                          f" {p['p99']:8.1f} {rps / bare:7.2f}" if who == "connections" else
+                          f"{label:8} {page:22} {rps:8.1f} {p['p50']:8.1f} {p['p95']:8.1f}"
+                          f" {p['p99']:8.1f}")
+        if len(servers) == 2:
+            print("\nthis ÷ against, per page (medians): closed-loop req/s; p95 of the users")
             for page, _, _ in scenarios:
-                rs = results[(label, page)]
-                rps = statistics.median(r["rps"] for r in rs)
-                p = {k: statistics.median(r[k] for r in rs) / 1000 for k in ("p50", "p95", "p99")}
-                failed |= any(r["errors"] or r["non2xx"] for r in rs)
-                print(f"{label:8} {page:22} {rps:8.1f} {p['p50']:8.1f} {p['p95']:8.1f}"
-                      f" {p['p99']:8.1f} {rps / bare:7.2f}")
+                ratio = [
+                    statistics.median(r["rps"] for r in results[(modes[0][0], "this", page)])
+                    / statistics.median(r["rps"] for r in results[(modes[0][0], "against", page)])
+                ]
+                if len(modes) > 1:
+                    ratio.append(
+                        statistics.median(r["p95"] for r in results[(modes[1][0], "this", page)])
+                        / statistics.median(
+                            r["p95"] for r in results[(modes[1][0], "against", page)])
+                    )
+                print(f"  {page:22} " + "  ".join(f"{x:6.2f}" for x in ratio))
         if failed:
             sys.exit("some requests failed (errors or non-2xx answers)")
     finally:

@@ -13,6 +13,7 @@ the database (`offerings.services.conversions`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.snapshot_cache import snapshot_cached
 from holders.models import Holder
 from notes.domain.daycount import ONE_DAY
 from notes.domain.defaults import (
@@ -818,6 +820,24 @@ def outstanding_principal_totals(notes: QuerySet[Note]) -> list[OutstandingTotal
     ]
 
 
+# The way `note_list_totals` computes its figures: bumped whenever that changes.
+NOTE_LIST_TOTALS_VERSION = 1
+
+
+def note_list_totals(note_filter: NoteFilter, *, as_of: date) -> list[OutstandingTotal]:
+    """`outstanding_principal_totals` of the notes list under a filter as of a day.
+
+    The footer of the notes list: at 100,000 notes its two aggregates are the page's
+    dearest queries, and every request of the list asks them again. They are cached
+    under the database snapshot (`core.snapshot_cache`): for as long as nothing at all
+    is written, and never a moment longer.
+    """
+    return snapshot_cached(
+        "note_list_totals", NOTE_LIST_TOTALS_VERSION, (repr(note_filter), as_of.isoformat()),
+        lambda: outstanding_principal_totals(note_list_filtered(note_filter, as_of=as_of)),
+    )
+
+
 # --- The note's history: a chart of its position, a timeline of its facts ----------
 
 
@@ -871,6 +891,9 @@ class TimelineEntry:
     currency: str = ""
     anchor: str = ""
     order: int = 50
+    # Where the anchored record is shown, when not on this page under ``#anchor``
+    # (`timeline_linked`).
+    link: str = ""
 
 
 def _month(day: date) -> str:
@@ -1085,6 +1108,59 @@ def note_timeline(
     ):
         entries += contributed or []
     return sorted(entries, key=lambda e: (e.day, e.order))
+
+
+# --- How much of a note's history its page shows --------------------------------------
+#
+# A note's page shows its latest statements and timeline entries; the rest are a link
+# away, on pages of their own (a note stated for years has hundreds of each).
+
+STATEMENTS_ON_NOTE_PAGE = 12
+STATEMENTS_PER_PAGE = 24
+TIMELINE_ON_NOTE_PAGE = 20
+
+
+def statement_anchor(statement: InterestStatement) -> str:
+    """The id of a statement's row in a statement table."""
+    if statement.corrects_id:
+        return f"adjustment-{statement.pk}"
+    return f"statement-{statement.period_start:%Y-%m}"
+
+
+def statement_links(
+    statements: list[InterestStatement], *, shown: list[InterestStatement], statements_url: str
+) -> dict[str, str]:
+    """Where each statement's row is: ``#row`` when this page shows it (`shown`), else on
+    its page of the full list (``statements_url``, `STATEMENTS_PER_PAGE` a page, in the
+    order of `statements`). Each shown adjustment gets ``original_link``, the link to the
+    statement it adjusts."""
+    here = {s.pk for s in shown}
+    separator = "&" if "?" in statements_url else "?"
+    links = {}
+    for index, s in enumerate(statements):
+        anchor = statement_anchor(s)
+        links[anchor] = (
+            f"#{anchor}" if s.pk in here
+            else f"{statements_url}{separator}page={index // STATEMENTS_PER_PAGE + 1}#{anchor}"
+        )
+    for s in shown:
+        if s.corrects_id:
+            original = f"statement-{s.period_start:%Y-%m}"
+            s.original_link = links.get(original, f"#{original}")
+    return links
+
+
+def timeline_linked(
+    entries: list[TimelineEntry], *, links: Mapping[str, str], note_url: str = ""
+) -> list[TimelineEntry]:
+    """The entries, each anchored one linked to where its record is: a statement's row from
+    `links` (`statement_links`), anything else on the note's page (`note_url`, empty when
+    that is this page)."""
+    return [
+        dataclasses.replace(e, link=links.get(e.anchor) or f"{note_url}#{e.anchor}")
+        if e.anchor else e
+        for e in entries
+    ]
 
 
 # --- The chain of holders (§10) -------------------------------------------------------

@@ -13,6 +13,10 @@ urlpatterns = [
     ),
     path("notes/<int:pk>/", views.NoteDetailView.as_view(), name="note-detail"),
     path(
+        "notes/<int:pk>/statements/", views.NoteStatementsView.as_view(), name="note-statements"
+    ),
+    path("notes/<int:pk>/timeline/", views.NoteTimelineView.as_view(), name="note-timeline"),
+    path(
         "notes/<int:pk>/payments/", views.PaymentRecordView.as_view(), name="note-payment-record"
     ),
     path(

@@ -147,10 +147,19 @@ def note_detail_response(
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
     payments = selectors.note_payments(note)
+    money = selectors.note_money_read(note=note, as_of=as_of, facts=facts)
+    # The latest statements; the rest on the statements page, as of the same day.
+    statements_url = reverse("note-statements", args=[note.pk])
+    if as_of != timezone.localdate():
+        statements_url += f"?as_of={as_of:%Y-%m-%d}"
+    shown = money.statements[-selectors.STATEMENTS_ON_NOTE_PAGE:]
+    links = selectors.statement_links(money.statements, shown=shown, statements_url=statements_url)
     context = {
         "note": note,
         "as_of_form": as_of_form,
-        "money": selectors.note_money_read(note=note, as_of=as_of, facts=facts),
+        "money": money,
+        "statements": shown,
+        "statements_url": statements_url,
         "history": note_history_chart(facts, as_of),
         "payments": payments,
         "payment_form": payment_form if finance else None,
@@ -163,10 +172,16 @@ def note_detail_response(
         # The register's chain of holders and stop-transfer instructions (§10), and the
         # note's own history of changes.
         context["chain"] = selectors.note_register_chain(note)
-        context["timeline"] = selectors.note_timeline(
-            note=note, payments=payments, default_events=defaults.events,
-            chain=context["chain"], statements=facts.statements,
+        timeline = selectors.timeline_linked(
+            selectors.note_timeline(
+                note=note, payments=payments, default_events=defaults.events,
+                chain=context["chain"], statements=facts.statements,
+            ),
+            links=links,
         )
+        context["timeline"] = timeline[-selectors.TIMELINE_ON_NOTE_PAGE:]
+        context["timeline_count"] = len(timeline)
+        context["timeline_url"] = reverse("note-timeline", args=[note.pk])
         stop = selectors.stop_transfer_in_force(note)
         context["stop"] = stop
         if finance and note.status in ACTIVE_STATUSES:
@@ -212,6 +227,56 @@ class NoteDetailView(StaffPageMixin, View):
 
     def get(self, request, pk: int):
         return note_detail_response(request, note_get(pk))
+
+
+class NoteStatementsView(StaffPageMixin, View):
+    """Every statement of the note as of a day (`?as_of=`, default today), a page at a time
+    (`?page=`), oldest first, with the same figures as the note's page."""
+
+    def get(self, request, pk: int):
+        note = note_get(pk)
+        as_of_form = AsOfForm(request.GET or None)
+        as_of = as_of_form.as_of_or_today()
+        money = selectors.note_money_read(
+            note=note, as_of=as_of, facts=selectors.note_facts_read(note=note)
+        )
+        page = Paginator(money.statements, selectors.STATEMENTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        query = f"?as_of={as_of:%Y-%m-%d}" if as_of != timezone.localdate() else ""
+        selectors.statement_links(
+            money.statements, shown=list(page.object_list),
+            statements_url=reverse("note-statements", args=[note.pk]) + query,
+        )
+        return TemplateResponse(request, "notes/note_statements.html", {
+            "note": note,
+            "as_of_form": as_of_form,
+            "money": money,
+            "statements": page.object_list,
+            "page": page,
+            "query": query,
+        })
+
+
+class NoteTimelineView(StaffPageMixin, View):
+    """The note's whole timeline, oldest first (its page shows the latest entries)."""
+
+    def get(self, request, pk: int):
+        note = note_get(pk)
+        facts = selectors.note_facts_read(note=note)
+        money = selectors.note_money_read(note=note, as_of=timezone.localdate(), facts=facts)
+        note_url = reverse("note-detail", args=[note.pk])
+        timeline = selectors.timeline_linked(
+            selectors.note_timeline(note=note, statements=facts.statements),
+            links=selectors.statement_links(
+                money.statements, shown=[],
+                statements_url=reverse("note-statements", args=[note.pk]),
+            ),
+            note_url=note_url,
+        )
+        return TemplateResponse(request, "notes/note_timeline.html", {
+            "note": note, "timeline": timeline, "timeline_count": len(timeline),
+        })
 
 
 def _payment_duplicate_details(payment: Payment) -> list[tuple[str, str]]:
@@ -610,7 +675,8 @@ class NoteListView(StaffPageMixin, View):
     (a column, `-` for descending). Pages are keyset pages (`after`, `before`,
     `page=last`): as fast at the 100,000th note as at the first. The footer
     total is `selectors.outstanding_principal_totals` of the same filter, the
-    figure the dashboard shows for it.
+    figure the dashboard shows for it, kept while the database is unchanged
+    (`selectors.note_list_totals`).
     """
 
     def get(self, request):
@@ -624,7 +690,8 @@ class NoteListView(StaffPageMixin, View):
             past_due=bool(form.value("past_due")),
             in_default=bool(form.value("in_default")),
         )
-        notes = selectors.note_list_filtered(note_filter, as_of=timezone.localdate())
+        today = timezone.localdate()
+        notes = selectors.note_list_filtered(note_filter, as_of=today)
         sort = form.value("sort") or "number"
         field, value_of = NOTE_SORTS[sort.lstrip("-")]
         page = keyset_page(
@@ -657,7 +724,7 @@ class NoteListView(StaffPageMixin, View):
         context = {
             "form": form,
             "notes": page,
-            "totals": selectors.outstanding_principal_totals(notes),
+            "totals": selectors.note_list_totals(note_filter, as_of=today),
             "holder": holder,
             "columns": columns,
             "filtered": any(

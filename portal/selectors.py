@@ -38,6 +38,7 @@ from notes.models import (
 from notes.selectors import (
     Holding,
     NoteDefaults,
+    NoteFacts,
     NoteMoney,
     TimelineEntry,
     holder_held_periods,
@@ -128,7 +129,8 @@ def _overlaps(held: list[Holding], start: date, end: date) -> bool:
 
 
 def holder_note_money(
-    *, holder: Holder, note: Note, as_of: date, held: list[Holding] | None = None
+    *, holder: Holder, note: Note, as_of: date, held: list[Holding] | None = None,
+    facts: NoteFacts | None = None,
 ) -> NoteMoney:
     """The note's money as the holder may see it: the periods they held it (§10).
 
@@ -140,7 +142,7 @@ def holder_note_money(
     if not held:
         raise Note.DoesNotExist(f"{holder} never held {note}.")
     # The note's facts once, its ended months read from its statements (not recomputed).
-    facts = note_facts_read(note=note)
+    facts = note_facts_read(note=note) if facts is None else facts
     money = note_money_read(note=note, as_of=as_of, facts=facts)
     if _held_throughout(note, held):
         return money  # held from issue: everything is theirs
@@ -302,18 +304,24 @@ def holder_window_get(holder: Holder, note_pk: int, offering_pk: int, *, as_of: 
 
 
 def holder_note_read(holder: Holder, pk: int, *, as_of: date) -> HolderNoteRead:
-    """Everything on the holder's note page, as of a day (today on the page)."""
+    """Everything on the holder's note page, as of a day (today on the page).
+
+    The note's chain of holders and its facts (with its statements) are read once and
+    shared by the money, the default state and the timeline.
+    """
     note = holder_note_get(holder, pk)
-    held = holder_held_periods(note, holder)
+    chain = note_register_chain(note)
+    held = [h for h in chain if h.holder.pk == holder.pk]
     registered = note.holder_id == holder.pk
     payments = note_payments(note)
     if not _held_throughout(note, held):
         # A transferred note: the payments of the days this holder held it (§10).
         payments = [p for p in payments if _overlaps(held, p.paid_on, p.paid_on)]
-    defaults = note_default_read(note=note, as_of=as_of)
+    facts = note_facts_read(note=note)
+    defaults = note_default_read(note=note, as_of=as_of, facts=facts)
     return HolderNoteRead(
         note=note,
-        money=holder_note_money(holder=holder, note=note, as_of=as_of, held=held),
+        money=holder_note_money(holder=holder, note=note, as_of=as_of, held=held, facts=facts),
         payments=payments,
         notices=holder_note_notices(holder, note),
         # What happened after a transfer is the new holder's.
@@ -327,10 +335,11 @@ def holder_note_read(holder: Holder, pk: int, *, as_of: date) -> HolderNoteRead:
                 payments=payments,
                 default_events=defaults.events,
                 today=as_of,
+                chain=chain,
+                statements=facts.statements,
                 for_holder=True,
             )
             # A transferred note: what happened while this holder held it (§10).
             if _held_throughout(note, held) or _overlaps(held, entry.day, entry.day)
         ],
     )
-

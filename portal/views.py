@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from notes.selectors import (
+    STATEMENTS_ON_NOTE_PAGE,
+    STATEMENTS_PER_PAGE,
+    TIMELINE_ON_NOTE_PAGE,
+    statement_links,
+    timeline_linked,
+)
 from portal import selectors
 from portal.documents import exhibit_a_pdf
 
@@ -69,14 +78,71 @@ class PortalNoteView(PortalPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         read = selectors.holder_note_read(self.holder, kwargs["note_pk"], as_of=self.today)
+        note = read.note
+        # The latest statements and timeline entries; the rest on pages of their own.
+        statements = read.money.statements
+        shown = statements[-STATEMENTS_ON_NOTE_PAGE:]
+        links = statement_links(
+            statements, shown=shown,
+            statements_url=reverse("portal-note-statements", args=[note.pk]),
+        )
+        timeline = timeline_linked(read.timeline, links=links)
         ctx.update(
             holder=self.holder,
             today=self.today,
             read=read,
-            note=read.note,
+            note=note,
             money=read.money,
-            timeline=read.timeline,
+            statements=shown,
+            statements_url=reverse("portal-note-statements", args=[note.pk]),
+            timeline=timeline[-TIMELINE_ON_NOTE_PAGE:],
+            timeline_count=len(timeline),
+            timeline_url=reverse("portal-note-timeline", args=[note.pk]),
         )
+        return ctx
+
+
+class PortalNoteStatementsView(PortalPageMixin, TemplateView):
+    """All the statements of the holder's note, a page at a time (`?page=`), oldest first:
+    those its page shows, and the earlier ones."""
+
+    template_name = "portal/note_statements.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        read = selectors.holder_note_read(self.holder, kwargs["note_pk"], as_of=self.today)
+        statements = read.money.statements
+        page = Paginator(statements, STATEMENTS_PER_PAGE).get_page(self.request.GET.get("page"))
+        statement_links(
+            statements, shown=list(page.object_list),
+            statements_url=reverse("portal-note-statements", args=[read.note.pk]),
+        )
+        ctx.update(
+            holder=self.holder, note=read.note, money=read.money,
+            statements=page.object_list, page=page, query="",
+        )
+        return ctx
+
+
+class PortalNoteTimelineView(PortalPageMixin, TemplateView):
+    """The whole timeline of the holder's note, oldest first: what the holder may see."""
+
+    template_name = "portal/note_timeline.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        read = selectors.holder_note_read(self.holder, kwargs["note_pk"], as_of=self.today)
+        note = read.note
+        timeline = timeline_linked(
+            read.timeline,
+            links=statement_links(
+                read.money.statements, shown=[],
+                statements_url=reverse("portal-note-statements", args=[note.pk]),
+            ),
+            note_url=reverse("portal-note", args=[note.pk]),
+        )
+        ctx.update(holder=self.holder, note=note, timeline=timeline,
+                   timeline_count=len(timeline))
         return ctx
 
 

@@ -60,7 +60,7 @@ def test_the_timeline_tells_the_notes_story_in_order(client, auditor_user, note)
     default_event_record(note=note, kind="payment_default_notice", date=date(2006, 10, 2),
                          delivery_method="personal")
     client.force_login(auditor_user)
-    page = client.get(_detail(note))
+    page = client.get(reverse("note-timeline", args=[note.pk]))
     assert page.status_code == 200
     section = re.search(r'<section class="card" id="timeline".*?</section>', page.content.decode(),
                         re.S).group(0)

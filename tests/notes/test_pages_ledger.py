@@ -60,6 +60,8 @@ def test_reversing_a_prepayment_from_the_browser_shows_the_adjustments_and_why(
     adjustments = InterestStatement.objects.filter(note=note, corrects__isnull=False)
     assert adjustments.count() == 4
     april = adjustments.get(period_start=date(2007, 4, 1))
+    # The note's page shows its latest statements; 2007's are on the statements page.
+    content = client.get(reverse("note-statements", args=[note.pk])).content.decode()
     row = _row(content, f"adjustment-{april.pk}")
     assert "Adjusts the 2007-04 statement" in row and "USD 410.96" in row
     assert f"Payment #{prepayment.pk} (principal, 50,000.00 on 2007-03-10) was reversed" in row
@@ -101,10 +103,16 @@ def test_the_portal_shows_the_holder_the_adjustments_and_the_month_in_progress(
     client.force_login(user)
     content = client.get(reverse("portal-note", args=[note.pk])).content.decode()
     text = _text(content)
-    assert text.count("Adjusts the 2007-") == 4
+    # The latest statements here; 2007's, adjustments and all, on the statements page.
+    statements = _text(
+        client.get(reverse("portal-note-statements", args=[note.pk])).content.decode()
+    )
+    assert statements.count("Adjusts the 2007-") == 4
     # The staff's own words stay with the reversal; the holder reads which payment it was.
-    assert "Prepayment sent to the wrong account" not in text
-    assert f"Payment #{prepayment.pk} (principal, 50,000.00 on 2007-03-10) was reversed" in text
+    assert "Prepayment sent to the wrong account" not in text + statements
+    assert (
+        f"Payment #{prepayment.pk} (principal, 50,000.00 on 2007-03-10) was reversed" in statements
+    )
     assert re.search(r'<tr id="line-current-\d{4}-\d{2}"', content)
     assert "Month in progress" in text
     assert "do not add up" not in text
