@@ -109,18 +109,21 @@ class Worker:
     def __init__(self, name: str, logdir: str, env: dict[str, str]):
         self.name = name
         self.log = Path(logdir) / f"{name}.log"
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--concurrency", "1", "-Q", QUEUE, "-n", f"{name}@%h",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-l", "info", "--logfile", str(self.log),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # The project's logging writes the worker's lines (JSON, one a line) to its
+        # standard error, not to celery's --logfile: both streams go to the log.
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "celery", "-A", "config", "worker",
+                    "--concurrency", "1", "-Q", QUEUE, "-n", f"{name}@%h",
+                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                    "-l", "info",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def pids(self) -> list[int]:
         """The worker's main process and its children (the pool process runs the tasks)."""

@@ -28,3 +28,14 @@ def test_peak_memory_is_read_for_a_live_process_and_none_once_it_has_gone():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     assert peak_rss(child.pid) is None
+
+
+def test_chunks_are_counted_from_the_projects_json_log_lines_too():
+    log = (
+        '{"level": "INFO", "logger": "celery.apps.worker", "message": "w1@vm ready."}\n'
+        '{"level": "INFO", "logger": "celery.app.trace", "message": "Task'
+        ' notes.tasks.servicing_chunk_task[6f1c2a] succeeded in 0.59s: 5000"}\n'
+        '{"level": "INFO", "logger": "celery.app.trace", "message": "Task'
+        ' notes.tasks.notice_chunk_task[77aa] succeeded in 9.5s: 200"}\n'
+    )
+    assert chunk_seconds(log) == [0.59]
