@@ -13,7 +13,6 @@ computed, never read.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -33,28 +32,16 @@ from notes.selectors import (
     note_position_history,
     stated_months_by_note,
 )
-from notes.services.payments import PaymentRefused, payment_record, payment_reverse
-from notes.services.servicing import statements_generate
+from notes.services.payments import payment_reverse
 from offerings.models import Conversion
 from offerings.services.conversions import Price, note_amount_on, notes_convert
 from tests.factories import NoteFactory, SeriesFactory
+from tests.histories import events, history_apply, pay, state
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 TODAY = date(2026, 12, 1)
-
-
-def _state(note, as_of):
-    statements_generate(id_from=note.pk, id_to=note.pk, as_of=as_of, run_id=None)
-
-
-def _pay(note, paid_on, amount, applies_to="interest"):
-    extra = {"holder_consent_reference": "Holder's letter"} if applies_to == "principal" else {}
-    return payment_record(
-        note=note, paid_on=paid_on, amount=D(amount), applies_to=applies_to,
-        confirm_duplicate=True, **extra,
-    )
 
 
 def _money(read) -> tuple:
@@ -128,23 +115,12 @@ def _today(monkeypatch):
 
 # --- generated histories --------------------------------------------------------------------
 
-events = st.lists(
-    st.tuples(
-        st.sampled_from(["interest", "principal", "state", "reverse"]),
-        st.integers(min_value=0, max_value=500),  # days after issue
-        st.integers(min_value=1, max_value=40),  # percent of what may be paid
-    ),
-    min_size=1,
-    max_size=7,
-)
-
-
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     issue_day=st.integers(min_value=0, max_value=200),
     principal=st.integers(min_value=1_000_00, max_value=5_000_000_00),
-    history=events,
+    history=events(max_percent=40, max_size=7),
     rate=st.sampled_from([D("0.10"), D("0.0725")]),
     day_count=st.sampled_from(["ACT/365F", "ACT/360", "30/360"]),
 )
@@ -153,27 +129,8 @@ def test_stated_read_equals_full_recomputation(issue_day, principal, history, ra
         series = SeriesFactory(stated_rate=rate, day_count=day_count)
         issue = date(2025, 1, 1) + timedelta(days=issue_day)
         note = NoteFactory(series=series, principal=D(principal).scaleb(-2), issue_date=issue)
-        payments = []
-        for kind, offset, percent in sorted(history, key=lambda e: e[1]):
-            day = min(issue + timedelta(days=offset), TODAY)
-            note.refresh_from_db()
-            if kind == "state":
-                _state(note, day)
-                continue
-            if kind == "reverse":
-                if payments:
-                    with contextlib.suppress(PaymentRefused):
-                        payment_reverse(payment=payments.pop(), reason="Returned by the bank")
-                continue
-            position = note_facts_get(note=note).position(day)
-            base = (position.accrued_unpaid_interest if kind == "interest"
-                    else position.outstanding_principal)
-            amount = (base * percent / 100).quantize(D("0.01"))
-            if amount <= 0 or note.status != "outstanding":
-                continue
-            with contextlib.suppress(PaymentRefused):
-                payments.append(_pay(note, day, amount, kind))
-        _state(note, TODAY)
+        history_apply(note, history, TODAY)
+        state(note, TODAY)
         assert_statements_equal_domain(note)
         assert_same_figures(note, _days(note))
         transaction.set_rollback(True)
@@ -186,13 +143,13 @@ def test_stated_read_equals_full_recomputation(issue_day, principal, history, ra
 def note():
     """$250,000 issued 2025-03-20 (a partial first month), stated through November 2026."""
     note = NoteFactory(principal=D("250000.00"), issue_date=date(2025, 3, 20))
-    _state(note, TODAY)
+    state(note, TODAY)
     return note
 
 
 def test_a_note_with_payments_reads_its_stated_months(note):
-    _pay(note, date(2025, 4, 15), "684.93")  # March, 12 days
-    _pay(note, date(2025, 6, 15), "1000.00")
+    pay(note, date(2025, 4, 15), "684.93")  # March, 12 days
+    pay(note, date(2025, 6, 15), "1000.00")
     fast = note_facts_read(note=note)
     # The ended months are read: all but the month in progress are on statements.
     assert len(fast.stated) == InterestStatement.objects.filter(note=note).count() == 21
@@ -200,7 +157,7 @@ def test_a_note_with_payments_reads_its_stated_months(note):
 
 
 def test_back_dated_principal_and_its_adjustments(note):
-    _pay(note, date(2025, 8, 10), "100000.00", "principal")  # months since corrected
+    pay(note, date(2025, 8, 10), "100000.00", "principal")  # months since corrected
     assert InterestStatement.objects.filter(note=note, corrects__isnull=False).exists()
     assert_statements_equal_domain(note)
     fast = note_facts_read(note=note)
@@ -210,8 +167,8 @@ def test_back_dated_principal_and_its_adjustments(note):
 
 
 def test_reversed_payments(note):
-    interest = _pay(note, date(2025, 5, 1), "1500.00")
-    principal = _pay(note, date(2025, 9, 30), "50000.00", "principal")
+    interest = pay(note, date(2025, 5, 1), "1500.00")
+    principal = pay(note, date(2025, 9, 30), "50000.00", "principal")
     payment_reverse(payment=interest, reason="Check returned")
     payment_reverse(payment=principal, reason="Wire recalled")
     assert_statements_equal_domain(note)
@@ -219,13 +176,13 @@ def test_reversed_payments(note):
 
 
 def test_repaid_principal_with_interest_still_owed(note):
-    _pay(note, date(2026, 2, 10), "250000.00", "principal")
+    pay(note, date(2026, 2, 10), "250000.00", "principal")
     assert_statements_equal_domain(note)
     assert_same_figures(note, _days(note))
 
 
 def test_a_converted_note(note):
-    _pay(note, date(2025, 4, 15), "684.93")
+    pay(note, date(2025, 4, 15), "684.93")
     principal_paid, allocations = money_facts_by_note([note.pk])
     expected = note_amount_on(
         note=note, principal_paid=principal_paid.get(note.pk, ()),
@@ -286,9 +243,9 @@ def test_a_wrong_stated_figure_would_show(note):
 
 def test_conversion_note_amounts_read_the_same(note):
     other = NoteFactory(principal=D("75000.00"), issue_date=date(2025, 7, 31))
-    _state(other, TODAY)
-    _pay(note, date(2025, 4, 15), "684.93")
-    _pay(other, date(2025, 11, 3), "20000.00", "principal")
+    state(other, TODAY)
+    pay(note, date(2025, 4, 15), "684.93")
+    pay(other, date(2025, 11, 3), "20000.00", "principal")
     notes = list(Note.objects.select_related("series").filter(pk__in=[note.pk, other.pk]))
     ids = [n.pk for n in notes]
     principal_paid, allocations = money_facts_by_note(ids)

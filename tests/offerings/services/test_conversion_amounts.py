@@ -14,7 +14,6 @@ histories and by named cases for each way a note leaves the read path.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
@@ -29,12 +28,11 @@ from notes.domain.interest import period_interest, principal_timeline
 from notes.domain.position import allocate_interest
 from notes.models import InterestStatement, Note, Payment, PaymentAllocation, PaymentMethod
 from notes.selectors import money_facts_by_note, note_facts_get
-from notes.services.payments import PaymentRefused, payment_record, payment_reverse
-from notes.services.servicing import statements_generate
 from offerings.models import Conversion
 from offerings.services import conversions
 from offerings.services.conversions import NoteToConvert, Price, note_amount_on, notes_convert
 from tests.factories import NoteFactory, SeriesFactory
+from tests.histories import events, history_apply, pay, state
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +44,6 @@ PRICE = D("2.412451")
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-
-
-def _state(note, as_of):
-    statements_generate(id_from=note.pk, id_to=note.pk, as_of=as_of, run_id=None)
-
-
-def _pay(note, paid_on, amount, applies_to="interest"):
-    extra = {"holder_consent_reference": "Holder's letter"} if applies_to == "principal" else {}
-    return payment_record(
-        note=note, paid_on=paid_on, amount=D(amount), applies_to=applies_to,
-        confirm_duplicate=True, **extra,
-    )
 
 
 def _expected(note: Note, day: date) -> tuple:
@@ -135,23 +121,12 @@ def assert_converts_as_the_core(notes: list[Note], day: date) -> dict:
 
 # --- generated histories --------------------------------------------------------------------
 
-events = st.lists(
-    st.tuples(
-        st.sampled_from(["interest", "principal", "state", "reverse"]),
-        st.integers(min_value=0, max_value=500),  # days after issue
-        st.integers(min_value=1, max_value=60),  # percent of what may be paid
-    ),
-    min_size=1,
-    max_size=8,
-)
-
-
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     issue_day=st.integers(min_value=0, max_value=200),
     principal=st.integers(min_value=1_000_00, max_value=5_000_000_00),
-    history=events,
+    history=events(max_percent=60, max_size=8),
     rate=st.sampled_from([D("0.10"), D("0.0725")]),
     day_count=st.sampled_from(["ACT/365F", "ACT/360", "30/360"]),
     after=st.integers(min_value=0, max_value=75),  # conversion: days after the last event
@@ -166,34 +141,13 @@ def test_conversion_equals_the_domain_core(
         note = NoteFactory(series=series, principal=D(principal).scaleb(-2), issue_date=issue)
         # A second note of the series, stated and partly paid, converts in the same batch.
         other = NoteFactory(series=series, principal=D("80000.00"), issue_date=issue)
-        payments, last = [], issue
-        for kind, offset, percent in sorted(history, key=lambda e: e[1]):
-            day = min(issue + timedelta(days=offset), TODAY)
-            last = max(last, day)
-            note.refresh_from_db()
-            if kind == "state":
-                _state(note, day)
-                _state(other, day)
-                continue
-            if kind == "reverse":
-                if payments:
-                    with contextlib.suppress(PaymentRefused):
-                        payment_reverse(payment=payments.pop(), reason="Returned by the bank")
-                continue
-            position = note_facts_get(note=note).position(day)
-            base = (position.accrued_unpaid_interest if kind == "interest"
-                    else position.outstanding_principal)
-            amount = (base * percent / 100).quantize(D("0.01"))
-            if amount <= 0 or note.status != "outstanding":
-                continue
-            with contextlib.suppress(PaymentRefused):
-                payments.append(_pay(note, day, amount, kind))
+        last = history_apply(note, history, TODAY, also_state=[other])
         other_interest = note_facts_get(note=other).position(last).accrued_unpaid_interest
         if other_interest > 1:
-            _pay(other, last, (other_interest / 2).quantize(D("0.01")))
+            pay(other, last, (other_interest / 2).quantize(D("0.01")))
         conversion_date = min(last + timedelta(days=after), TODAY)
-        _state(note, TODAY if stated_after else conversion_date)
-        _state(other, conversion_date)
+        state(note, TODAY if stated_after else conversion_date)
+        state(other, conversion_date)
         note.refresh_from_db()
         notes = [other] + ([note] if note.status == "outstanding" else [])
         assert_converts_as_the_core(notes, conversion_date)
@@ -207,13 +161,13 @@ def test_conversion_equals_the_domain_core(
 def note():
     """$250,000 issued 2025-03-20 (a partial first month), stated through November 2026."""
     note = NoteFactory(principal=D("250000.00"), issue_date=date(2025, 3, 20))
-    _state(note, TODAY)
+    state(note, TODAY)
     return note
 
 
 def test_stated_months_are_read_and_allocated_by_the_database(note):
-    _pay(note, date(2025, 4, 15), "684.93")  # March, 12 days
-    _pay(note, date(2025, 6, 15), "1000.00")
+    pay(note, date(2025, 4, 15), "684.93")  # March, 12 days
+    pay(note, date(2025, 6, 15), "1000.00")
     seen = assert_converts_as_the_core([note], date(2026, 6, 20))
     # Only the conversion month was computed here; the 15 months before it were read.
     assert seen[note.pk].stated_open
@@ -224,7 +178,7 @@ def test_stated_months_are_read_and_allocated_by_the_database(note):
 
 
 def test_months_from_a_principal_payment_on_are_computed(note):
-    _pay(note, date(2025, 8, 10), "100000.00", "principal")
+    pay(note, date(2025, 8, 10), "100000.00", "principal")
     seen = assert_converts_as_the_core([note], date(2026, 2, 14))
     assert seen[note.pk].stated_open
     assert seen[note.pk].allocations[0][0] == date(2025, 8, 1)
@@ -243,7 +197,7 @@ def test_a_principal_fact_not_yet_reconciled_is_not_read(note):
 def test_a_conversion_dated_on_a_month_end_and_on_the_first(note):
     assert_converts_as_the_core([note], date(2025, 12, 31))
     other = NoteFactory(principal=D("90000.00"), issue_date=date(2025, 3, 20))
-    _state(other, TODAY)
+    state(other, TODAY)
     assert_converts_as_the_core([other], date(2026, 1, 1))
 
 
@@ -261,7 +215,7 @@ def test_months_stated_at_another_rate_are_computed(note):
 
 def test_a_note_with_a_month_missing_from_its_statements_is_computed_in_full():
     note = NoteFactory(principal=D("120000.00"), issue_date=date(2025, 3, 20))
-    _state(note, date(2025, 6, 1))  # March, April, May
+    state(note, date(2025, 6, 1))  # March, April, May
     # June is never stated; July is, as the core gives it.
     timeline = principal_timeline(note.issue_date, note.principal.amount)
     july = period_interest(timeline, D("0.10"), "ACT/365F", date(2025, 7, 1), date(2025, 7, 31))
@@ -277,7 +231,7 @@ def test_a_note_with_a_month_missing_from_its_statements_is_computed_in_full():
 def test_a_month_paid_beyond_its_interest_is_computed_in_full(note):
     """Interest allocated to a month beyond what the month accrued leaves that month open
     below zero: the split is then `allocate_interest`'s, over every month."""
-    entry = _pay(note, date(2025, 5, 2), "700.00")
+    entry = pay(note, date(2025, 5, 2), "700.00")
     PaymentAllocation.objects.create(
         payment=entry, note=note, period_start=date(2025, 4, 1), paid_on=date(2025, 5, 2),
         amount=D("5000.00"),
@@ -287,7 +241,7 @@ def test_a_month_paid_beyond_its_interest_is_computed_in_full(note):
 
 
 def test_interest_allocated_to_a_month_the_note_never_had_is_refused(note):
-    entry = _pay(note, date(2025, 5, 2), "700.00")
+    entry = pay(note, date(2025, 5, 2), "700.00")
     PaymentAllocation.objects.create(
         payment=entry, note=note, period_start=date(2025, 3, 25), paid_on=date(2025, 5, 2),
         amount=D("1.00"),
@@ -299,12 +253,12 @@ def test_interest_allocated_to_a_month_the_note_never_had_is_refused(note):
 
 def test_a_batch_mixing_read_and_computed_notes(note):
     plain = NoteFactory(principal=D("75000.00"), issue_date=date(2025, 7, 31))
-    _state(plain, TODAY)
+    state(plain, TODAY)
     repaid_in_part = NoteFactory(principal=D("60000.00"), issue_date=date(2025, 5, 1))
-    _state(repaid_in_part, TODAY)
-    _pay(repaid_in_part, date(2025, 11, 3), "20000.00", "principal")
+    state(repaid_in_part, TODAY)
+    pay(repaid_in_part, date(2025, 11, 3), "20000.00", "principal")
     unstated = NoteFactory(principal=D("30000.00"), issue_date=date(2026, 1, 5))
-    _pay(note, date(2025, 4, 15), "684.93")
+    pay(note, date(2025, 4, 15), "684.93")
     seen = assert_converts_as_the_core(
         [note, plain, repaid_in_part, unstated], date(2026, 7, 4)
     )
@@ -319,7 +273,7 @@ def test_a_computed_month_paid_beyond_its_interest_is_computed_in_full(note):
     the principal payment on are overpaid (open below zero), and the split is
     `allocate_interest`'s over every month."""
     paid = note_facts_get(note=note).position(date(2025, 9, 30)).accrued_unpaid_interest
-    _pay(note, date(2025, 10, 1), paid)
+    pay(note, date(2025, 10, 1), paid)
     Payment.objects.create(
         note=note, paid_on=date(2025, 8, 10), amount=D("150000.00"), applies_to="principal",
         method=PaymentMethod.WIRE, holder_consent_reference="Holder's letter",
