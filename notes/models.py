@@ -440,6 +440,16 @@ class InterestStatement(models.Model):
         """`statement` for a month's original statement, `adjustment` for a correction."""
         return "adjustment" if self.corrects_id else "statement"
 
+    @property
+    def anchor(self) -> str:
+        """The id of its row in a statement table (and of its timeline entry's link)."""
+        return f"adjustment-{self.pk}" if self.corrects_id else self.month_anchor
+
+    @property
+    def month_anchor(self) -> str:
+        """The id of the row of its month's original statement."""
+        return f"statement-{self.period_start:%Y-%m}"
+
 
 class PaymentKind(models.TextChoices):
     INTEREST = "interest", "Interest"

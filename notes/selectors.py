@@ -159,15 +159,21 @@ class NoteFacts:
         )
 
 
-def money_facts_by_note(
-    note_ids: list[int],
-) -> tuple[dict[int, list[tuple[date, Decimal]]], dict[int, list[Allocation]]]:
-    """Principal payments and interest allocations of many notes (two queries)."""
+def principal_paid_by_note(note_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:
+    """Principal payments and their reversals of many notes, (day, amount) by note (one query)."""
     principal_paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for note_id, paid_on, amount in Payment.objects.filter(
         note_id__in=note_ids, applies_to=PaymentKind.PRINCIPAL
     ).values_list("note_id", "paid_on", "amount"):
         principal_paid[note_id].append((paid_on, amount))
+    return principal_paid
+
+
+def money_facts_by_note(
+    note_ids: list[int],
+) -> tuple[dict[int, list[tuple[date, Decimal]]], dict[int, list[Allocation]]]:
+    """Principal payments and interest allocations of many notes (two queries)."""
+    principal_paid = principal_paid_by_note(note_ids)
     allocations: dict[int, list[Allocation]] = defaultdict(list)
     for note_id, start, amount, paid_on in PaymentAllocation.objects.filter(
         note_id__in=note_ids
@@ -915,7 +921,7 @@ def _statement_entries(note: Note, statements, allocations, today: date) -> list
                     f"Adjustment of the {_month(s.period_start)} interest statement"
                     f" ({'credit' if amount < 0 else 'more interest'}), due {s.due_date:%Y-%m-%d}"
                 ),
-                detail=s.reason, amount=amount, currency=currency, anchor=f"adjustment-{s.pk}",
+                detail=s.reason, amount=amount, currency=currency, anchor=s.anchor,
                 order=30,
             ))
         elif amount:
@@ -926,7 +932,7 @@ def _statement_entries(note: Note, statements, allocations, today: date) -> list
                     f" {s.due_date:%Y-%m-%d} (§2)"
                 ),
                 detail=f"{s.days} days, {s.period_start:%Y-%m-%d} to {s.period_end:%Y-%m-%d}.",
-                amount=amount, currency=currency, anchor=f"statement-{s.period_start:%Y-%m}",
+                amount=amount, currency=currency, anchor=s.anchor,
                 order=20,
             ))
     # When each stated month was paid in full, or fell past due (§2): the interest
@@ -1120,13 +1126,6 @@ STATEMENTS_PER_PAGE = 24
 TIMELINE_ON_NOTE_PAGE = 20
 
 
-def statement_anchor(statement: InterestStatement) -> str:
-    """The id of a statement's row in a statement table."""
-    if statement.corrects_id:
-        return f"adjustment-{statement.pk}"
-    return f"statement-{statement.period_start:%Y-%m}"
-
-
 def statement_links(
     statements: list[InterestStatement], *, shown: list[InterestStatement], statements_url: str
 ) -> dict[str, str]:
@@ -1138,15 +1137,14 @@ def statement_links(
     separator = "&" if "?" in statements_url else "?"
     links = {}
     for index, s in enumerate(statements):
-        anchor = statement_anchor(s)
+        anchor = s.anchor
         links[anchor] = (
             f"#{anchor}" if s.pk in here
             else f"{statements_url}{separator}page={index // STATEMENTS_PER_PAGE + 1}#{anchor}"
         )
     for s in shown:
         if s.corrects_id:
-            original = f"statement-{s.period_start:%Y-%m}"
-            s.original_link = links.get(original, f"#{original}")
+            s.original_link = links.get(s.month_anchor, f"#{s.month_anchor}")
     return links
 
 
@@ -1264,9 +1262,11 @@ def notes_ever_held_by(holder) -> QuerySet[Note]:
     return Note.objects.filter(Q(holder=holder) | Exists(party))
 
 
-def holder_held_periods(note: Note, holder) -> list[Holding]:
-    """The links of the note's chain where `holder` was the registered holder."""
-    return [h for h in note_register_chain(note) if h.holder.pk == holder.pk]
+def holder_held_periods(note: Note, holder, chain: list[Holding] | None = None) -> list[Holding]:
+    """The links of the note's chain (read unless given) where `holder` was the registered
+    holder."""
+    chain = note_register_chain(note) if chain is None else chain
+    return [h for h in chain if h.holder.pk == holder.pk]
 
 
 def stop_transfer_in_force(note: Note) -> StopTransferInstruction | None:

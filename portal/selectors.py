@@ -311,7 +311,7 @@ def holder_note_read(holder: Holder, pk: int, *, as_of: date) -> HolderNoteRead:
     """
     note = holder_note_get(holder, pk)
     chain = note_register_chain(note)
-    held = [h for h in chain if h.holder.pk == holder.pk]
+    held = holder_held_periods(note, holder, chain)
     registered = note.holder_id == holder.pk
     payments = note_payments(note)
     if not _held_throughout(note, held):

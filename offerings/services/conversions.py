@@ -40,7 +40,7 @@ from notes.models import (
     PaymentKind,
     PaymentMethod,
 )
-from notes.selectors import money_facts_by_note
+from notes.selectors import money_facts_by_note, principal_paid_by_note
 from notes.services.corrections import note_statements_correct
 from offerings.models import (
     Conversion,
@@ -333,15 +333,8 @@ def _note_amounts(notes: list[NoteToConvert], day: date) -> dict[int, _Amount]:
             rates[note.series.pk] = effective_rate(
                 note.series.stated_rate, note.series.max_lawful_rate
             )[0]
-    principal_paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    principal_paid = principal_paid_by_note(ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT note_id, paid_on, amount FROM notes_payment"
-            " WHERE note_id = ANY(%s) AND applies_to = %s",
-            [ids, PaymentKind.PRINCIPAL.value],
-        )
-        for note_id, paid_on, amount in cursor.fetchall():
-            principal_paid[note_id].append((paid_on, amount))
         cursor.execute(
             OPEN_MONTHS_SQL,
             {

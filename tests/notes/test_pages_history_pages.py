@@ -49,7 +49,7 @@ def stated(holder_user):
 
 def _all_statement_ids(note) -> list[str]:
     money = selectors.note_money_read(note=note, as_of=timezone.localdate())
-    return [selectors.statement_anchor(s) for s in money.statements]
+    return [s.anchor for s in money.statements]
 
 
 def test_the_staff_page_shows_the_latest_twelve_and_the_pages_hold_every_one(
