@@ -21,6 +21,7 @@ from django.db.models import ProtectedError
 
 from notes.models import InterestStatement, Note
 from notes.services import servicing
+from tests.dburl import database_url_for
 from tests.factories import NoteFactory
 
 D = Decimal
@@ -111,11 +112,8 @@ class TestRefusals:
 
 
 def _connect(isolation=None):
-    settings = connection.settings_dict
-    conn = psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
-        host=settings["HOST"], port=settings["PORT"] or None,
-    )
+    # The test database on the tests' server, also the embedded one (a socket directory).
+    conn = psycopg.connect(database_url_for(connection.settings_dict["NAME"]))
     if isolation:
         conn.isolation_level = isolation
     return conn
