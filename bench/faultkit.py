@@ -290,12 +290,17 @@ class broker:
         self.url = url
 
     def _reset_pools(self, app) -> None:
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         amqp = app.__dict__.get("amqp")
         if amqp is not None:
             amqp._producer_pool = None
+        # kombu keeps producer pools by connection in a registry of its own: a pool closed
+        # earlier (a worker stopped) would be handed out again for the same broker.
+        pools.reset()
 
     def __enter__(self):
         from config.celery_app import app

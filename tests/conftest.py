@@ -70,3 +70,19 @@ def _celery_join_flag():
 
     _state._set_task_join_will_block(False)
     yield
+
+
+@pytest.fixture
+def redis_worker(transactional_db, settings):
+    """A Celery worker thread consuming from the test broker (``TEST_REDIS_URL``): tasks
+    are sent through Redis, not run in-process. The app's connection pools are made
+    afresh for it and closed after (`bench.faultkit.broker`), so a worker an earlier
+    test stopped leaves nothing closed behind."""
+    from celery.contrib.testing.worker import start_worker
+
+    from bench.faultkit import broker
+
+    with broker(settings.TEST_REDIS_URL) as app:
+        app.connection_for_write().ensure_connection(max_retries=3)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield

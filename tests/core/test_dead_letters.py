@@ -109,21 +109,6 @@ def test_a_dead_letter_and_its_resolutions_cannot_be_edited(finance_user):
     assert DeadLetterResolution.objects.get().note == "Re-ran it."
 
 
-@pytest.fixture
-def redis_worker(transactional_db, settings):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery_app import app
-
-    app.conf.update(task_always_eager=False, broker_url=settings.TEST_REDIS_URL)
-    app.connection_for_write().ensure_connection(max_retries=3)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(task_always_eager=True)
-
-
 def test_through_the_broker_the_retries_end_in_exactly_one_dead_letter(redis_worker):
     result = always_fails.delay(42)
     deadline = time.monotonic() + 30

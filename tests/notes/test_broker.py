@@ -3,27 +3,10 @@
 import time
 from datetime import date
 
-import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
-
 from config.celery_app import app
 from notes.models import InterestStatement, RunStatus, ServicingRun
 from notes.services import servicing
 from tests.factories import NoteFactory, SeriesFactory
-
-
-@pytest.fixture
-def redis_worker(transactional_db):
-    """A worker thread consuming from the broker named by REDIS_URL (not eager)."""
-    broker = settings.TEST_REDIS_URL
-    app.conf.update(task_always_eager=False, broker_url=broker)
-    app.connection_for_write().ensure_connection(max_retries=3)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(task_always_eager=True)
 
 
 def _wait_done(run_id, timeout=30):
