@@ -37,6 +37,7 @@ from core.history import record_history
 from core.idempotency import IdempotencyConflict
 from core.keyset import keyset_page
 from core.permissions import is_finance, is_staff_reader
+from core.related_rows import related_rows_load
 from core.views import (
     StaffPageMixin,
     finance_required,
@@ -142,11 +143,11 @@ def note_detail_response(
     finance = is_finance(request.user)
     if finance and payment_form is None and note.status in ACTIVE_STATUSES:
         payment_form = PaymentForm()
-    facts = selectors.note_facts_read(note=note)
+    payments = selectors.note_payments(note)
+    facts = selectors.note_facts_read(note=note, payments=payments)
     defaults = selectors.note_default_read(note=note, as_of=as_of, facts=facts)
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
-    payments = selectors.note_payments(note)
     money = selectors.note_money_read(note=note, as_of=as_of, facts=facts)
     # The latest statements; the rest on the statements page, as of the same day.
     statements_url = reverse("note-statements", args=[note.pk])
@@ -226,7 +227,10 @@ class NoteDetailView(StaffPageMixin, View):
     """The note as of a day (`?as_of=`, default today); htmx swaps the as-of panel only."""
 
     def get(self, request, pk: int):
-        return note_detail_response(request, note_get(pk))
+        note = note_get(pk)
+        # A read-only page: the tables that hold nothing for the note are not read.
+        related_rows_load(note)
+        return note_detail_response(request, note)
 
 
 class NoteStatementsView(StaffPageMixin, View):
