@@ -267,6 +267,7 @@ class NoteTimelineView(StaffPageMixin, View):
 
     def get(self, request, pk: int):
         note = note_get(pk)
+        related_rows_load(note)  # a read-only page
         facts = selectors.note_facts_read(note=note)
         money = selectors.note_money_read(note=note, as_of=timezone.localdate(), facts=facts)
         note_url = reverse("note-detail", args=[note.pk])

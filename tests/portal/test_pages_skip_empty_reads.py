@@ -65,21 +65,23 @@ def test_a_record_not_loaded_is_read_as_before(world):
     assert all(related_rows_may_exist(note, model) for model in REGISTERED)
 
 
+@pytest.mark.parametrize("page", ["note-detail", "note-timeline"])
 @pytest.mark.parametrize("which", ["note_a", "b1", "b2"])
 def test_the_staff_note_page_is_the_same_without_the_empty_reads(
-    client, finance_user, world, monkeypatch, which
+    client, finance_user, world, monkeypatch, which, page
 ):
     note = {"note_a": world.note_a, "b1": world.notes_b[0], "b2": world.notes_b[1]}[which]
     client.force_login(finance_user)
-    url = reverse("note-detail", args=[note.pk])
+    url = reverse(page, args=[note.pk])
     skipping = _page(client, url)
     _every_table_read(monkeypatch)
     assert skipping == _page(client, url)
 
 
+@pytest.mark.parametrize("page", ["portal-note", "portal-note-timeline"])
 @pytest.mark.parametrize("which", ["note_a", "b1", "b2"])
 def test_the_holder_note_page_is_the_same_without_the_empty_reads(
-    client, world, monkeypatch, which
+    client, world, monkeypatch, which, page
 ):
     note, user = {
         "note_a": (world.note_a, world.user_a),
@@ -87,7 +89,7 @@ def test_the_holder_note_page_is_the_same_without_the_empty_reads(
         "b2": (world.notes_b[1], world.user_b),
     }[which]
     client.force_login(user)
-    url = reverse("portal-note", args=[note.pk])
+    url = reverse(page, args=[note.pk])
     skipping = _page(client, url)
     _every_table_read(monkeypatch)
     assert skipping == _page(client, url)
