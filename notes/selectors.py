@@ -29,6 +29,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -40,6 +41,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.related_rows import related_rows_may_exist
 from core.snapshot_cache import snapshot_cached
 from holders.models import Holder
 from notes.domain.daycount import ONE_DAY
@@ -162,9 +164,13 @@ class NoteFacts:
 def principal_paid_by_note(note_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:
     """Principal payments and their reversals of many notes, (day, amount) by note (one query)."""
     principal_paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for note_id, paid_on, amount in Payment.objects.filter(
-        note_id__in=note_ids, applies_to=PaymentKind.PRINCIPAL
-    ).values_list("note_id", "paid_on", "amount"):
+    # Ordered by note id, not by the model's default (the note's series and number),
+    # which would join the note, its series and their issuer for nothing.
+    for note_id, paid_on, amount in (
+        Payment.objects.filter(note_id__in=note_ids, applies_to=PaymentKind.PRINCIPAL)
+        .order_by("note_id", "paid_on", "id")
+        .values_list("note_id", "paid_on", "amount")
+    ):
         principal_paid[note_id].append((paid_on, amount))
     return principal_paid
 
@@ -175,9 +181,11 @@ def money_facts_by_note(
     """Principal payments and interest allocations of many notes (two queries)."""
     principal_paid = principal_paid_by_note(note_ids)
     allocations: dict[int, list[Allocation]] = defaultdict(list)
-    for note_id, start, amount, paid_on in PaymentAllocation.objects.filter(
-        note_id__in=note_ids
-    ).values_list("note_id", "period_start", "amount", "paid_on"):
+    for note_id, start, amount, paid_on in (
+        PaymentAllocation.objects.filter(note_id__in=note_ids)
+        .order_by("note_id", "period_start", "id")
+        .values_list("note_id", "period_start", "amount", "paid_on")
+    ):
         allocations[note_id].append(Allocation(start, amount, paid_on))
     return principal_paid, allocations
 
@@ -244,24 +252,30 @@ def stated_months(
     }
 
 
-def note_facts_read(*, note: Note) -> NoteFacts:
+def note_facts_read(*, note: Note, payments: list[Payment] | None = None) -> NoteFacts:
     """A note's facts for its pages: with its statements, its ended months read, not recomputed.
 
-    Three queries, as `note_facts_get`; the position, statement list, interest
-    lines and history it gives are the same figures (`stated_months` says why),
-    but a note years old costs the month in progress, not every month since issue.
+    Three queries, as `note_facts_get`, or one when the note's `payments` are given
+    (all of them, with their allocations, as `note_payments` reads them); the
+    position, statement list, interest lines and history it gives are the same
+    figures (`stated_months` says why), but a note years old costs the month in
+    progress, not every month since issue.
     """
     series = note.series
     rate, basis = effective_rate(series.stated_rate, series.max_lawful_rate)
-    principal_paid, allocations = money_facts_by_note([note.pk])
-    paid = principal_paid.get(note.pk, ())
+    if payments is None:
+        principal_paid, allocations = money_facts_by_note([note.pk])
+        paid = principal_paid.get(note.pk, ())
+        note_allocations = tuple(allocations.get(note.pk, ()))
+    else:
+        paid, note_allocations = _money_facts_of_payments(payments)
     statements = tuple(InterestStatement.objects.filter(note=note).order_by("period_start", "id"))
     return NoteFacts(
         note=note,
         rate=rate,
         rate_basis=str(basis),
         timeline=principal_timeline(note.issue_date, note.principal.amount, paid),
-        allocations=tuple(allocations.get(note.pk, ())),
+        allocations=note_allocations,
         adjustments=tuple(
             (s.period_start, s.amount.amount, s.due_date)
             for s in sorted(statements, key=lambda s: s.pk)
@@ -278,6 +292,21 @@ def note_facts_read(*, note: Note) -> NoteFacts:
         ),
         statements=statements,
     )
+
+
+def _money_facts_of_payments(
+    payments: list[Payment],
+) -> tuple[list[tuple[date, Decimal]], tuple[Allocation, ...]]:
+    """`money_facts_by_note` of one note, from its payments with their allocations (every
+    allocation is of a payment of the same note: the table's key says so)."""
+    ordered = sorted(payments, key=lambda p: (p.paid_on, p.pk))
+    paid = [
+        (p.paid_on, p.amount.amount) for p in ordered if p.applies_to == PaymentKind.PRINCIPAL
+    ]
+    allocations = sorted(
+        (a for p in payments for a in p.allocations.all()), key=lambda a: (a.period_start, a.pk)
+    )
+    return paid, tuple(Allocation(a.period_start, a.amount, a.paid_on) for a in allocations)
 
 
 def notes_facts_read(notes: list[Note]) -> dict[int, NoteFacts]:
@@ -573,13 +602,21 @@ def note_money_read(*, note: Note, as_of: date, facts: NoteFacts | None = None) 
 
 
 def note_payments(note: Note) -> list[Payment]:
-    """The note's payments, newest first, with allocations and reversal links (two queries)."""
-    return list(
-        payment_list()
-        .filter(note=note)
-        .select_related("reversed_by")
-        .prefetch_related("allocations")
+    """The note's payments, newest first, with allocations and reversal links (two queries).
+
+    Each payment's ``note`` is the one given (not joined again with its series).
+    """
+    payments = list(
+        Payment.objects.filter(note=note)
+        .select_related("reverses", "reversed_by")
+        .prefetch_related(
+            Prefetch("allocations", PaymentAllocation.objects.order_by("period_start", "id"))
+        )
+        .order_by("-paid_on", "-id")
     )
+    for payment in payments:
+        payment.note = note
+    return payments
 
 
 # --- Events of default (§3) ----------------------------------------------------------
@@ -618,7 +655,9 @@ def note_default_read(
     notice or an acceleration, the note's money facts too (three more, or none
     when `facts` is given), whatever the number of events.
     """
-    if note.__dict__.get("has_default_events") is False:
+    if note.__dict__.get("has_default_events") is False or not related_rows_may_exist(
+        note, DefaultEvent
+    ):
         events: list[DefaultEvent] = []
     else:
         events = list(
@@ -1185,6 +1224,8 @@ class Holding:
 
 
 def approved_transfers(note: Note) -> list[Transfer]:
+    if not related_rows_may_exist(note, Transfer):
+        return []
     return list(
         Transfer.objects.filter(note=note, decision=TransferDecision.APPROVED)
         .select_related("transferor", "transferee")
@@ -1270,7 +1311,13 @@ def holder_held_periods(note: Note, holder, chain: list[Holding] | None = None) 
 
 
 def stop_transfer_in_force(note: Note) -> StopTransferInstruction | None:
-    return StopTransferInstruction.objects.filter(note=note, lifted_on__isnull=True).first()
+    if not related_rows_may_exist(note, StopTransferInstruction):
+        return None
+    return (
+        StopTransferInstruction.objects.filter(note=note, lifted_on__isnull=True)
+        .order_by("-recorded_on", "-id")
+        .first()
+    )
 
 
 def transfer_list() -> QuerySet[Transfer]:

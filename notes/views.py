@@ -37,6 +37,7 @@ from core.history import record_history
 from core.idempotency import IdempotencyConflict
 from core.keyset import keyset_page
 from core.permissions import is_finance, is_staff_reader
+from core.related_rows import related_rows_load
 from core.views import (
     StaffPageMixin,
     finance_required,
@@ -142,11 +143,11 @@ def note_detail_response(
     finance = is_finance(request.user)
     if finance and payment_form is None and note.status in ACTIVE_STATUSES:
         payment_form = PaymentForm()
-    facts = selectors.note_facts_read(note=note)
+    payments = selectors.note_payments(note)
+    facts = selectors.note_facts_read(note=note, payments=payments)
     defaults = selectors.note_default_read(note=note, as_of=as_of, facts=facts)
     if finance and default_form is None and note.status in ACTIVE_STATUSES:
         default_form = DefaultEventForm(resolvable=defaults.resolvable)
-    payments = selectors.note_payments(note)
     money = selectors.note_money_read(note=note, as_of=as_of, facts=facts)
     # The latest statements; the rest on the statements page, as of the same day.
     statements_url = reverse("note-statements", args=[note.pk])
@@ -226,7 +227,10 @@ class NoteDetailView(StaffPageMixin, View):
     """The note as of a day (`?as_of=`, default today); htmx swaps the as-of panel only."""
 
     def get(self, request, pk: int):
-        return note_detail_response(request, note_get(pk))
+        note = note_get(pk)
+        # A read-only page: the tables that hold nothing for the note are not read.
+        related_rows_load(note)
+        return note_detail_response(request, note)
 
 
 class NoteStatementsView(StaffPageMixin, View):
@@ -263,6 +267,7 @@ class NoteTimelineView(StaffPageMixin, View):
 
     def get(self, request, pk: int):
         note = note_get(pk)
+        related_rows_load(note)  # a read-only page
         facts = selectors.note_facts_read(note=note)
         money = selectors.note_money_read(note=note, as_of=timezone.localdate(), facts=facts)
         note_url = reverse("note-detail", args=[note.pk])
@@ -655,6 +660,10 @@ class ServicingRunDetailView(StaffPageMixin, DetailView):
 # --- The notes list, a new note, a batch of notes from a CSV file ---------------------
 
 NOTES_LIST_PAGE_SIZE = 50
+NOTE_LIST_COLUMNS = (
+    "number", "holder_id", "holder__name", "series_id", "series__name", "principal",
+    "principal_currency", "issue_date", "maturity_date", "status",
+)
 
 # Sort key → (lookup, the value of a row, for the keyset cursor).
 NOTE_SORTS = {
@@ -691,7 +700,13 @@ class NoteListView(StaffPageMixin, View):
             in_default=bool(form.value("in_default")),
         )
         today = timezone.localdate()
-        notes = selectors.note_list_filtered(note_filter, as_of=today)
+        # The columns shown and the sort keys, nothing else: a page builds fewer objects.
+        notes = (
+            selectors.note_list_filtered(note_filter, as_of=today)
+            .select_related(None)
+            .select_related("series", "holder")
+            .only(*NOTE_LIST_COLUMNS)
+        )
         sort = form.value("sort") or "number"
         field, value_of = NOTE_SORTS[sort.lstrip("-")]
         page = keyset_page(

@@ -15,3 +15,7 @@ class NoticesConfig(AppConfig):
         servicing_run_finished.connect(
             notices_after_servicing, dispatch_uid="notices.notices_after_servicing"
         )
+        from core.related_rows import related_rows_register
+        from notices.models import Notice
+
+        related_rows_register(Notice, "note")

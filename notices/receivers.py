@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.related_rows import related_rows_may_exist
 from notes.selectors import TimelineEntry
 from notices.models import Direction, Notice
 from notices.services.job import notice_run_start
@@ -20,6 +21,8 @@ def note_timeline_entries(
     a letter prepared but not yet sent is the Company's draft.
     """
     entries = []
+    if not related_rows_may_exist(note, Notice):
+        return entries
     for notice in Notice.objects.filter(note=note).order_by("notice_date", "id"):
         if for_holder and notice.direction == Direction.SENT and not notice.sent_on:
             continue

@@ -30,3 +30,8 @@ class OfferingsConfig(AppConfig):
         from offerings.services.four_eyes import four_eyes_effects_register
 
         four_eyes_effects_register()
+        from core.related_rows import related_rows_register
+        from offerings.models import Conversion, Election
+
+        for model in (Election, Conversion):
+            related_rows_register(model, "note")

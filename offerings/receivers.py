@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.related_rows import related_rows_may_exist
 from notes.selectors import TimelineEntry
 from notes.services.payments import NoteStateConflict
 from offerings.models import Conversion, ConversionKind, ConversionStatus, Election
@@ -53,13 +54,20 @@ def note_timeline_entries(sender, *, note, **kwargs) -> list:
     the elections), whatever the history.
     """
     entries: list[TimelineEntry] = []
-    for election in Election.objects.filter(note=note).select_related("offering"):
+    elections = (
+        Election.objects.filter(note=note).select_related("offering")
+        if related_rows_may_exist(note, Election)
+        else ()
+    )
+    for election in elections:
         entries.append(TimelineEntry(
             day=election.received_on, kind="election",
             title="Notice of Election received: the holder elects to convert (§5.1, Exhibit A)",
             detail=f"Under the offering closed {election.offering.closing_date:%Y-%m-%d}.",
             order=45,
         ))
+    if not related_rows_may_exist(note, Conversion):
+        return entries
     conversion = (
         Conversion.objects.filter(note=note)
         .select_related("offering", "event")

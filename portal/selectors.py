@@ -24,6 +24,7 @@ from datetime import date
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
+from core.related_rows import related_rows_load, related_rows_may_exist
 from holders.models import Holder, HolderAddress
 from holders.selectors import holder_for_user
 from notes.domain.conversion import SharesWorking, shares_working
@@ -220,6 +221,8 @@ def _visible_notices() -> Q:
 
 def holder_note_notices(holder: Holder, note: Note) -> list[Notice]:
     """The note's notices that were the holder's, newest first."""
+    if not related_rows_may_exist(note, Notice):
+        return []
     return list(
         Notice.objects.filter(_visible_notices(), note=note, holder=holder).order_by(
             "-notice_date", "-id"
@@ -242,6 +245,8 @@ def holder_notice_get(holder: Holder, pk: int) -> Notice:
 
 
 def note_conversion_read(note: Note, *, as_of: date) -> ConversionRead | None:
+    if not related_rows_may_exist(note, Conversion):
+        return None
     conversion = (
         Conversion.objects.filter(note=note)
         .select_related("offering", "event", "price_offering")
@@ -310,14 +315,16 @@ def holder_note_read(holder: Holder, pk: int, *, as_of: date) -> HolderNoteRead:
     shared by the money, the default state and the timeline.
     """
     note = holder_note_get(holder, pk)
+    # A read-only page: the tables that hold nothing for the note are not read.
+    related_rows_load(note)
     chain = note_register_chain(note)
     held = holder_held_periods(note, holder, chain)
     registered = note.holder_id == holder.pk
     payments = note_payments(note)
+    facts = note_facts_read(note=note, payments=payments)
     if not _held_throughout(note, held):
         # A transferred note: the payments of the days this holder held it (§10).
         payments = [p for p in payments if _overlaps(held, p.paid_on, p.paid_on)]
-    facts = note_facts_read(note=note)
     defaults = note_default_read(note=note, as_of=as_of, facts=facts)
     return HolderNoteRead(
         note=note,

@@ -106,6 +106,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form and widget templates through Jinja2 (the same markup, rendered faster).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 
 DATABASES = {"default": env.db_url_config(database_url())}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import engines
 from django.test import override_settings
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 BUILT_IN = engines["django"].from_string(
@@ -74,3 +74,51 @@ def test_ymd_equals_date_filter_on_aware_moments_in_local_time(value):
 @pytest.mark.parametrize("value", [None, "", "2025-07-01", dt.datetime(2025, 7, 1, 23, 30)])
 def test_ymd_equals_date_filter_on_awkward_values(value):
     same(d=value)
+
+
+# --- record_url: `{% url name pk %}` reversed once per route ---------------------------------
+
+RECORD_ROUTES = ["note-detail", "holders:detail", "portal-note", "note-statements"]
+
+
+@pytest.mark.parametrize("name", RECORD_ROUTES)
+@settings(deadline=None)  # the first call loads the URL configuration
+@given(st.integers(min_value=1, max_value=2**63 - 1))
+def test_record_url_equals_reverse(name, pk):
+    from django.urls import reverse
+
+    from core.templatetags.notedesk import record_url
+
+    assert record_url(pk, name) == reverse(name, args=[pk])
+
+
+def test_record_url_under_a_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from core.templatetags.notedesk import record_url
+
+    try:
+        set_script_prefix("/desk/")
+        assert record_url(7, "note-detail") == reverse("note-detail", args=[7])
+        assert record_url(7, "note-detail").startswith("/desk/")
+    finally:
+        set_script_prefix("/")
+    assert record_url(7, "note-detail") == reverse("note-detail", args=[7])
+
+
+def test_record_url_refuses_a_route_without_one_key():
+    from django.urls import NoReverseMatch
+
+    from core.templatetags.notedesk import record_url
+
+    with pytest.raises(NoReverseMatch):
+        record_url(7, "notes-list")
+
+
+def test_record_url_in_a_template():
+    from django.urls import reverse
+
+    page = engines["django"].from_string(
+        "{% load notedesk %}<a href=\"{{ pk|record_url:'note-detail' }}\">"
+    )
+    assert page.render({"pk": 12}) == f'<a href="{reverse("note-detail", args=[12])}">'
