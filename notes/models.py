@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
 
-from core.audit import audited
+from core.audit import STATEMENT, audited
 from core.models import ChunkedRun, RunStatus  # noqa: F401 - RunStatus re-exported
 from notes.domain.daycount import DayCount
 from notes.domain.defaults import CLAUSES as DEFAULT_EVENT_CLAUSES
@@ -221,7 +221,9 @@ STATED_NOTE_KEPT = """
 """
 
 
-@audited()
+# A conversion ends a whole series' notes in one UPDATE: their audit events are
+# written once per statement (core.audit), the same events the per-row trigger wrote.
+@audited(updates=STATEMENT)
 class Note(models.Model):
     series = models.ForeignKey(NoteSeries, on_delete=models.PROTECT, related_name="notes")
     number = models.CharField(max_length=40)
