@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from djmoney.models.fields import MoneyField
 
-from core.audit import audited
+from core.audit import STATEMENT, audited
 from core.models import ChunkedRun, RunStatus  # noqa: F401 - RunStatus re-exported
 from notes.domain.daycount import DayCount
 from notes.domain.defaults import CLAUSES as DEFAULT_EVENT_CLAUSES
@@ -221,7 +221,9 @@ STATED_NOTE_KEPT = """
 """
 
 
-@audited()
+# A conversion ends a whole series' notes in one UPDATE: their audit events are
+# written once per statement (core.audit), the same events the per-row trigger wrote.
+@audited(updates=STATEMENT)
 class Note(models.Model):
     series = models.ForeignKey(NoteSeries, on_delete=models.PROTECT, related_name="notes")
     number = models.CharField(max_length=40)
@@ -464,6 +466,69 @@ class PaymentMethod(models.TextChoices):
     CONVERSION = "conversion", "Converted into Common Stock (§5)"
 
 
+# PaymentAllocation's (payment, note) is checked by triggers instead of a
+# foreign-key constraint, as InterestStatement.note is (above Note). The
+# constraint checked each allocation alone — an index probe and a FOR KEY SHARE
+# lock on its payment, a WAL record and a dirtied payment page per allocation —
+# where a conversion writes a dozen allocations for each of its 10,000 interest
+# entries in one statement. The rule is the same: an allocation names a payment
+# that exists and is a payment of the allocation's note (whose own key says the
+# note exists), also when a payment's deletion and an allocation's insertion
+# meet.
+#
+# - After every INSERT (or UPDATE) of allocations, once per statement, with its
+#   new rows: each distinct (payment, note) pair of the rows is looked up by the
+#   payment's primary key and its note compared. A pair that does not match is
+#   a foreign_key_violation.
+# - Before a payment is deleted (or its id or note changed): refused,
+#   foreign_key_violation, if it has an allocation. Payments are append-only
+#   (`append_only` refuses every UPDATE and DELETE), so this only ever acts when
+#   that guard is lifted (`pgtrigger.ignore`, as a data migration may); it keeps
+#   the rule whole then too.
+# - The race: the advisory lock of the statements' check, on a key of its own —
+#   the insert check shared, the deletion exclusive, held until commit — so
+#   whichever comes second sees what the first committed; under REPEATABLE READ
+#   or SERIALIZABLE the insert check also locks the payments FOR KEY SHARE, and
+#   a payment is deleted only under READ COMMITTED.
+ALLOCATION_PAYMENT_WITH_ITS_NOTE = """
+    PERFORM pg_advisory_xact_lock_shared(hashtext('notedesk.allocation_payments'));
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM 1 FROM notes_payment
+        WHERE id IN (SELECT payment_id FROM new_allocations) FOR KEY SHARE;
+    END IF;
+    SELECT a.payment_id, a.note_id INTO bad_payment, bad_note
+    FROM (SELECT DISTINCT payment_id, note_id FROM new_allocations) a
+    WHERE (SELECT p.note_id FROM notes_payment p WHERE p.id = a.payment_id)
+          IS DISTINCT FROM a.note_id
+    LIMIT 1;
+    IF bad_payment IS NOT NULL THEN
+        RAISE EXCEPTION 'allocation_payment_with_its_note: an allocation of payment % to note %,'
+            ' which is not a payment of that note', bad_payment, bad_note
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+"""
+
+PAYMENT_KEPT_WHILE_ALLOCATED = """
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.note_id = OLD.note_id THEN
+        RETURN NEW;
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'payment_kept_while_allocated: payment % may be deleted'
+            ' only in READ COMMITTED', OLD.id USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('notedesk.allocation_payments'));
+    IF EXISTS (SELECT 1 FROM notes_paymentallocation WHERE payment_id = OLD.id) THEN
+        RAISE EXCEPTION 'payment_kept_while_allocated: payment % has allocations', OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+"""
+
+
 class Payment(models.Model):
     """A payment to a holder, by mail to the registered address (preamble, §2, §4).
 
@@ -515,11 +580,19 @@ class Payment(models.Model):
                 | models.Q(amount__lt=0, reverses__isnull=False),
                 name="payment_positive_unless_reversal",
             ),
-            # What an allocation's foreign key names: a payment with its note.
-            models.UniqueConstraint(fields=["id", "note"], name="payment_with_its_note"),
         ]
         indexes = [models.Index(fields=["note", "applies_to", "paid_on"])]
-        triggers = [append_only()]
+        triggers = [
+            append_only(),
+            # A payment with allocations is never deleted (nor its id or note
+            # changed): the database's half of an allocation's payment and note.
+            pgtrigger.Trigger(
+                name="payment_kept_while_allocated",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Delete | pgtrigger.UpdateOf("id", "note_id"),
+                func=PAYMENT_KEPT_WHILE_ALLOCATED,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_applies_to_display()} {self.amount} on {self.paid_on}"
@@ -531,10 +604,10 @@ class PaymentAllocation(models.Model):
     money_fact = True
 
     # Both indexed by the leading column of a composite index below. Checked
-    # together by one foreign key, (payment_id, note_id) → the payment's (id,
-    # note_id) (migration 0013): an allocation names its payment's own note, and
-    # that payment's note exists; one check per row instead of two, the dearest
-    # part of writing a conversion's allocations (BENCHMARKS.md).
+    # together, once per INSERT, by the triggers allocation_payment_with_its_note
+    # and payment_kept_while_allocated (above Payment) instead of a foreign-key
+    # constraint per row: an allocation names its payment's own note, and that
+    # payment's note exists (BENCHMARKS.md).
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="allocations", db_index=False,
         db_constraint=False,
@@ -556,7 +629,30 @@ class PaymentAllocation(models.Model):
             models.CheckConstraint(condition=~models.Q(amount=0), name="allocation_nonzero"),
         ]
         indexes = [models.Index(fields=["note", "period_start"])]
-        triggers = [append_only()]
+        triggers = [
+            append_only(),
+            pgtrigger.Trigger(
+                name="allocation_payment_with_its_note",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_allocations"),
+                declare=[("bad_payment", "bigint"), ("bad_note", "bigint")],
+                func=ALLOCATION_PAYMENT_WITH_ITS_NOTE,
+            ),
+            # Allocations are append-only; should that guard be lifted, a changed
+            # payment or note is checked as a new row is (a transition table serves
+            # one operation only, hence a second trigger).
+            pgtrigger.Trigger(
+                name="allocation_payment_with_its_note_on_update",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_allocations"),
+                declare=[("bad_payment", "bigint"), ("bad_note", "bigint")],
+                func=ALLOCATION_PAYMENT_WITH_ITS_NOTE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} to {self.period_start:%Y-%m}"

@@ -87,9 +87,10 @@ def conversion_trigger_process(*, trigger_id: int) -> str:
                 # Four eyes: nothing converts before a second Finance user approves,
                 # and nothing ever does once the trigger is withdrawn.
                 return trigger.get_status_display()
-            # Check foreign keys as rows are written rather than at commit: the audit
-            # trigger on each converted note would otherwise rescan every pending
-            # deferred check, which makes converting a large series quadratic.
+            # Check foreign keys as rows are written rather than at commit: every
+            # statement a per-row trigger runs would otherwise rescan every pending
+            # deferred check, which made converting a large series quadratic while
+            # the notes' audit trigger ran per row (it runs per statement now).
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             outcome, waiting = _trigger_carry_out(trigger)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
 from notes.models import Note, NoteSeries
@@ -129,8 +129,9 @@ def test_a_series_may_be_in_another_currency():
 
 
 def test_an_allocation_names_its_payments_own_note():
-    """One foreign key checks an allocation's payment and note together: the payment
-    exists, and it is a payment of that note (whose own key says the note exists)."""
+    """An allocation's payment and note are checked together (allocation_payment_with_its_note,
+    once per INSERT): the payment exists, and it is a payment of that note (whose own key
+    says the note exists). More in tests/notes/services/test_allocation_payment_check.py."""
     from notes.models import Payment, PaymentAllocation
 
     note, other = NoteFactory(), NoteFactory()
@@ -143,10 +144,9 @@ def test_an_allocation_names_its_payments_own_note():
         amount=Decimal("10.00"),
     )
     for payment_id, note_id in ((payment.pk, other.pk), (payment.pk + 1000, note.pk)):
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with pytest.raises(IntegrityError, match="allocation_payment_with_its_note"), \
+                transaction.atomic():
             PaymentAllocation.objects.create(
                 payment_id=payment_id, note_id=note_id, period_start=date(2025, 7, 1),
                 paid_on=date(2025, 7, 15), amount=Decimal("1.00"),
             )
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
