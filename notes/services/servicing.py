@@ -125,40 +125,94 @@ def servicing_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> i
     return sum(servicing_run_dispatch(run_id=run_id) for run_id in stale)
 
 
+# Lock the chunk (a second delivery waits here, then finds it done) and, unless it is
+# done, mark its run started and running (a failed run runs again); the run's day.
+_CHUNK_START = """
+    WITH chunk AS (
+        SELECT run_id, id_from, id_to, done FROM notes_servicingchunk
+        WHERE id = %(chunk)s FOR UPDATE
+    ),
+    started AS (
+        UPDATE notes_servicingrun r
+        SET started_at = COALESCE(r.started_at, %(now)s),
+            status = CASE WHEN r.status IN (%(queued)s, %(failed)s) THEN %(running)s
+                          ELSE r.status END
+        FROM chunk
+        WHERE r.id = chunk.run_id AND NOT chunk.done
+          AND (r.started_at IS NULL
+               OR r.status IN (%(queued)s, %(failed)s))
+    )
+    SELECT chunk.run_id, chunk.id_from, chunk.id_to, chunk.done, r.as_of
+    FROM chunk JOIN notes_servicingrun r ON r.id = chunk.run_id
+"""
+
+# The chunk done and its figures added to its run's (whose row stays locked until
+# commit); returns the run's chunks done and total and its status after that.
+_CHUNK_DONE = """
+    WITH chunk AS (
+        UPDATE notes_servicingchunk
+        SET done = true, statements_created = %(created)s, attempts = attempts + 1,
+            finished_at = %(now)s
+        WHERE id = %(chunk)s
+    )
+    UPDATE notes_servicingrun
+    SET chunks_done = chunks_done + 1,
+        notes_count = notes_count + %(notes)s,
+        statements_created = statements_created + %(created)s,
+        past_due_statements = past_due_statements + %(past_due)s
+    WHERE id = %(run)s
+    RETURNING chunks_done, chunks_total, status
+"""
+
+
 def servicing_chunk_process(*, chunk_id: int) -> int:
-    """Generate the statements of one chunk, once. Returns how many were created."""
+    """Generate the statements of one chunk, once. Returns how many were created.
+
+    The chunk's bookkeeping is two statements in its transaction: one locks the
+    chunk row and marks its run started, one marks the chunk done and adds its
+    figures to the run's; the last chunk also marks the run done.
+    """
     try:
-        with transaction.atomic():
-            chunk = ServicingChunk.objects.select_for_update().get(pk=chunk_id)
-            log_context_bind(servicing_run_id=chunk.run_id)
-            if chunk.done:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                _CHUNK_START,
+                {
+                    "chunk": chunk_id,
+                    "now": timezone.now(),
+                    "queued": RunStatus.QUEUED.value,
+                    "failed": RunStatus.FAILED.value,
+                    "running": RunStatus.RUNNING.value,
+                },
+            )
+            found = cursor.fetchone()
+            if found is None:
+                raise ServicingChunk.DoesNotExist(f"servicing chunk {chunk_id} does not exist")
+            run_id, id_from, id_to, done, as_of = found
+            log_context_bind(servicing_run_id=run_id)
+            if done:
                 return 0  # a duplicate delivery, or a re-dispatch after it finished
-            run = ServicingRun.objects.get(pk=chunk.run_id)
-            ServicingRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
-                started_at=timezone.now()
-            )
-            ServicingRun.objects.filter(
-                pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.FAILED]
-            ).update(status=RunStatus.RUNNING)
             notes, created = statements_generate(
-                id_from=chunk.id_from, id_to=chunk.id_to, as_of=run.as_of, run_id=run.pk
+                id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id
             )
-            past_due = past_due_count(id_from=chunk.id_from, id_to=chunk.id_to, as_of=run.as_of)
-            chunk.done, chunk.statements_created = True, created
-            chunk.attempts = F("attempts") + 1
-            chunk.finished_at = timezone.now()
-            chunk.save(update_fields=["done", "statements_created", "attempts", "finished_at"])
-            ServicingRun.objects.filter(pk=run.pk).update(
-                chunks_done=F("chunks_done") + 1,
-                notes_count=F("notes_count") + notes,
-                statements_created=F("statements_created") + created,
-                past_due_statements=F("past_due_statements") + past_due,
+            past_due = past_due_count(id_from=id_from, id_to=id_to, as_of=as_of)
+            cursor.execute(
+                _CHUNK_DONE,
+                {
+                    "chunk": chunk_id,
+                    "run": run_id,
+                    "now": timezone.now(),
+                    "notes": notes,
+                    "created": created,
+                    "past_due": past_due,
+                },
             )
-            finished = ServicingRun.objects.filter(
-                pk=run.pk, chunks_done=F("chunks_total"), status=RunStatus.RUNNING
-            ).update(status=RunStatus.DONE, finished_at=timezone.now(), error="")
-            if finished:
-                run.refresh_from_db()
+            chunks_done, chunks_total, status = cursor.fetchone()
+            if chunks_done == chunks_total and status == RunStatus.RUNNING and (
+                ServicingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                    status=RunStatus.DONE, finished_at=timezone.now(), error=""
+                )
+            ):
+                run = ServicingRun.objects.get(pk=run_id)
                 servicing_run_finished.send(sender=servicing_chunk_process, run=run)
             return created
     except Exception as exc:
@@ -308,9 +362,10 @@ def statements_generate(
     Returns:
         (notes examined, statements created)
     """
-    # One transaction (or savepoint): all of the notes' statements or none, and
-    # the temporary table below lives until its end.
-    with transaction.atomic():
+    # One transaction: all of the notes' statements or none, and the temporary table
+    # below lives until its end. Within a caller's transaction no savepoint of its
+    # own: a failure here fails the caller's transaction (a chunk's) as a whole.
+    with transaction.atomic(savepoint=False):
         return _statements_generate(id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id)
 
 
