@@ -46,7 +46,7 @@ from notes.domain.interest import (
     principal_timeline,
 )
 from notes.domain.money import round_cents_ratio
-from notes.domain.periods import statement_periods
+from notes.domain.periods import add_months, statement_periods
 from notes.models import (
     PaymentKind,
     RunStatus,
@@ -235,16 +235,29 @@ _ONE_ORIGINAL = (
 
 # The notes of a chunk whose principal never changes (no principal payment; a
 # negative principal takes the domain core's path, which refuses it), each with
-# the first day not yet stated: the day after its latest statement (the one
-# that starts last — one probe of statement_one_per_note_and_period per note)
-# or its issue date. `ended_on` is 9999-12-31 for a note that has not ended.
+# the first day not yet stated: the day after its latest statement (the one that
+# starts last) or its issue date. `ended_on` is 9999-12-31 for a note that has not
+# ended.
+# The latest statement is looked for among the chunk's recent statements first —
+# those starting on or after %(recent)s, the first of the month before last: an up
+# to date note's latest is last month's or the one before, so one scan of that part
+# of the unique index's range finds nearly every note's — and only a note with none
+# there (behind, or never stated) is probed alone (one descent of the index). Either
+# way it is the note's latest statement: if it has one starting on or after
+# %(recent)s, its latest is one of those.
 _STEADY_NOTES = """
     SELECT n.id, n.principal, n.principal_currency, n.series_id,
            COALESCE(n.ended_on, DATE '9999-12-31') AS ended_on,
-           COALESCE((SELECT st.period_end + 1 FROM notes_intereststatement st
+           COALESCE(recent.period_end + 1,
+                    (SELECT st.period_end + 1 FROM notes_intereststatement st
                      WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1),
                     n.issue_date) AS first_day
     FROM notes_note n
+    LEFT JOIN (
+        SELECT DISTINCT ON (note_id) note_id, period_end FROM notes_intereststatement
+        WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND period_start >= %(recent)s
+        ORDER BY note_id, period_start DESC, period_end DESC
+    ) recent ON recent.note_id = n.id
     WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
       AND n.principal >= 0
       AND NOT EXISTS (SELECT 1 FROM notes_payment p
@@ -369,16 +382,22 @@ def statements_generate(
         return _statements_generate(id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id)
 
 
-def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
+def _chunk_reads(id_from: int, id_to: int, as_of: date) -> dict:
+    """The parameters of a chunk's reads (`_STEADY_NOTES` and the notes with payments)."""
     month_start = _month_start(as_of)
-    bounds = {
+    return {
         "id_from": id_from,
         "id_to": id_to,
         "month_start": month_start,
+        "recent": add_months(month_start, -2),
         "principal": PaymentKind.PRINCIPAL.value,
     }
+
+
+def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
+    bounds = _chunk_reads(id_from, id_to, as_of)
     with connection.cursor() as cursor:
-        # Read once (one probe per note for its latest statement), used twice. Dropped
+        # Read once (the latest statement of each note), used twice. Dropped
         # at the end: the caller may generate again in the same transaction.
         cursor.execute(
             "CREATE TEMPORARY TABLE servicing_steady_notes ON COMMIT DROP AS" + _STEADY_NOTES,
