@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 
 from django.conf import settings
@@ -585,28 +585,47 @@ def _changing_balance_statement(
 
     The same segments, year fractions, labels and single half-up rounding as
     the domain core, with the exact interest summed once (the two functions
-    each sum it again): balance × year fraction per segment, × rate once.
+    each sum it again): balance × year fraction per segment, × rate once — as a
+    ratio of integers (equal to the sum of Fractions, so rounded and printed
+    alike: `round_cents_ratio` and a Decimal quotient need no lowest terms).
     """
-    convention = DayCount(day_count)
+    rate_text = f"{rate.normalize():f}"
     ends = [following.effective_from - ONE_DAY for following in timeline[1:]] + [end]
-    total = Fraction(0)
+    numerator, denominator = 0, 1
     parts = []
     for step, step_end in zip(timeline, ends, strict=True):
         seg_start, seg_end = max(start, step.effective_from), min(end, step_end)
         if seg_end < seg_start:
             continue  # accrues nothing (a year fraction of 0)
-        fraction = year_fraction(convention, seg_start, seg_end)
-        total += Fraction(step.balance) * fraction
-        label = fraction_label(convention, fraction, seg_start, seg_end)
-        parts.append(
-            f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
-            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d},"
-            f" {days_phrase(days_inclusive(seg_start, seg_end))})"
-        )
-    exact = total * Fraction(rate)
-    amount = round_cents_ratio(exact.numerator, exact.denominator)
-    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+        fraction_num, fraction_den, text = _segment(day_count, rate_text, seg_start, seg_end)
+        balance_num, balance_den = step.balance.as_integer_ratio()
+        term_den = balance_den * fraction_den
+        numerator = numerator * term_den + balance_num * fraction_num * denominator
+        denominator *= term_den
+        parts.append(f"{step.balance:,.2f}{text}")
+    rate_num, rate_den = rate.as_integer_ratio()
+    numerator, denominator = numerator * rate_num, denominator * rate_den
+    amount = round_cents_ratio(numerator, denominator)
+    value = Decimal(numerator) / Decimal(denominator)
     return amount, f"{' + '.join(parts)} = {value:.6f}{tail}{amount:,.2f} (§2)"
+
+
+@lru_cache(maxsize=4096)
+def _segment(day_count: str, rate_text: str, start: date, end: date) -> tuple[int, int, str]:
+    """A segment's year fraction (numerator, denominator) and its words after the balance.
+
+    The same few segments recur across a chunk's notes (a month split on the
+    day of a payment), so they are worked out once.
+    """
+    convention = DayCount(day_count)
+    fraction = year_fraction(convention, start, end)
+    label = fraction_label(convention, fraction, start, end)
+    return (
+        fraction.numerator,
+        fraction.denominator,
+        f" × {rate_text} × {label} ({start:%Y-%m-%d}–{end:%Y-%m-%d},"
+        f" {days_phrase(days_inclusive(start, end))})",
+    )
 
 
 def _steady_statements_insert(sql: str, params: dict) -> int:
