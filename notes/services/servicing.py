@@ -741,37 +741,41 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     interest allocated to the period pays the rest; what is left of the
     statements whose due date has passed is past due.
     """
-    # Each table read once per chunk and grouped by (note, period), in whole
-    # cents (amounts are numeric(16, 2), so × 100 is an exact integer and the
-    # sums of integers are exact: the same comparison, without a numeric sum
-    # per row and aggregate). A period that ends on or after the day before
-    # `as_of` is never counted: every statement of it (an adjustment keeps its
-    # original's period) is due after its end, so not yet — its rows are left
-    # out of the grouping (at a month end, the month just stated).
+    # Both tables read once per chunk, their rows grouped together by (note,
+    # period) — one grouping, no join — in whole cents (amounts are
+    # numeric(16, 2), so × 100 is an exact integer and the sums of integers are
+    # exact: the same comparison, without a numeric sum per row and aggregate). A
+    # row with a due date is a statement's, one without an allocation's; a group
+    # with no statement is not a stated period. A period that ends on or after the
+    # day before `as_of` is never counted: every statement of it (an adjustment
+    # keeps its original's period) is due after its end, so not yet — its rows are
+    # left out of the grouping (at a month end, the month just stated).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM (
-                SELECT note_id, period_start,
-                       sum(CASE WHEN cents > 0 AND due_date < %(as_of)s THEN cents END) AS due,
-                       sum(CASE WHEN cents > 0 AND due_date >= %(as_of)s THEN cents END)
-                           AS not_due,
-                       -sum(CASE WHEN cents < 0 THEN cents END) AS credit
-                FROM (SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
-                      FROM notes_intereststatement
-                      WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
-                        AND period_end + 1 < %(as_of)s
-                      OFFSET 0) statements
+                SELECT 1
+                FROM (
+                    SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
+                    FROM notes_intereststatement
+                    WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                      AND period_end + 1 < %(as_of)s
+                    UNION ALL
+                    SELECT note_id, period_start, NULL, (amount * 100)::bigint
+                    FROM notes_paymentallocation
+                    WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
+                ) amounts
                 GROUP BY note_id, period_start
-            ) stated
-            LEFT JOIN (
-                SELECT note_id, period_start, sum((amount * 100)::bigint) AS paid
-                FROM notes_paymentallocation
-                WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
-                GROUP BY note_id, period_start
-            ) allocated USING (note_id, period_start)
-            WHERE COALESCE(due, 0) - GREATEST(COALESCE(credit, 0) - COALESCE(not_due, 0), 0)
-                  - COALESCE(paid, 0) > 0
+                HAVING count(due_date) > 0
+                   AND COALESCE(sum(cents) FILTER (WHERE cents > 0 AND due_date < %(as_of)s), 0)
+                       - GREATEST(
+                           -COALESCE(sum(cents) FILTER (WHERE cents < 0
+                                                         AND due_date IS NOT NULL), 0)
+                           - COALESCE(sum(cents) FILTER (WHERE cents > 0
+                                                          AND due_date >= %(as_of)s), 0),
+                           0)
+                       - COALESCE(sum(cents) FILTER (WHERE due_date IS NULL), 0) > 0
+            ) past_due
             """,
             {"as_of": as_of, "id_from": id_from, "id_to": id_to},
         )
