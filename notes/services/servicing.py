@@ -23,7 +23,6 @@ today and re-dispatches the chunks of any earlier run left unfinished.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -234,10 +233,9 @@ _ONE_ORIGINAL = (
 )
 
 # The notes of a chunk whose principal never changes (no principal payment; a
-# negative principal takes the domain core's path, which refuses it), each with
-# the first day not yet stated: the day after its latest statement (the one that
-# starts last) or its issue date. `ended_on` is 9999-12-31 for a note that has not
-# ended.
+# principal is positive, note_principal_pos), each with the first day not yet
+# stated: the day after its latest statement (the one that starts last) or its
+# issue date. `ended_on` is 9999-12-31 for a note that has not ended.
 # The latest statement is looked for among the chunk's recent statements first —
 # those starting on or after %(recent)s, the first of the month before last: an up
 # to date note's latest is last month's or the one before, so one scan of that part
@@ -259,7 +257,6 @@ _STEADY_NOTES = """
         ORDER BY note_id, period_start DESC, period_end DESC
     ) recent ON recent.note_id = n.id
     WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
-      AND n.principal >= 0
       AND NOT EXISTS (SELECT 1 FROM notes_payment p
                       WHERE p.note_id = n.id AND p.applies_to = %(principal)s
                         AND p.note_id BETWEEN %(id_from)s AND %(id_to)s)
@@ -414,35 +411,28 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             """
         )
         keys = cursor.fetchall()
-        # The others: principal payments (or a negative principal, which the core refuses).
+        # The others: the notes with principal payments, each with its payments, found
+        # from the chunk's payments (a few) rather than by looking at every note.
         cursor.execute(
             """
             SELECT n.id, n.issue_date, n.principal, n.principal_currency, n.ended_on,
                    s.id, s.stated_rate, s.max_lawful_rate, s.day_count, s.interest_due_day,
                    (SELECT st.period_end FROM notes_intereststatement st
-                    WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1)
-            FROM notes_note n JOIN notes_noteseries s ON s.id = n.series_id
-            WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
-              AND (n.principal < 0 OR EXISTS (
-                  SELECT 1 FROM notes_payment p
-                  WHERE p.note_id = n.id AND p.applies_to = %(principal)s
-                    AND p.note_id BETWEEN %(id_from)s AND %(id_to)s))
+                    WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1),
+                   p.paid_on, p.amounts
+            FROM (SELECT note_id, array_agg(paid_on) AS paid_on, array_agg(amount) AS amounts
+                  FROM notes_payment
+                  WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                    AND applies_to = %(principal)s
+                  GROUP BY note_id) p
+            JOIN notes_note n ON n.id = p.note_id
+            JOIN notes_noteseries s ON s.id = n.series_id
+            WHERE n.issue_date < %(month_start)s
             ORDER BY n.id
             """,
             bounds,
         )
         changing = cursor.fetchall()
-        principal_paid = defaultdict(list)
-        if changing:
-            cursor.execute(
-                """
-                SELECT note_id, paid_on, amount FROM notes_payment
-                WHERE note_id BETWEEN %s AND %s AND applies_to = %s
-                """,
-                [id_from, id_to, PaymentKind.PRINCIPAL.value],
-            )
-            for note_id, paid_on, amount in cursor.fetchall():
-                principal_paid[note_id].append((paid_on, amount))
 
     # What the notes of a chunk share, worked out once: per series, first day and
     # end date, the periods with rate × year fraction as a ratio of integers and the text.
@@ -522,10 +512,11 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             day_count,
             due_day,
             latest_end,
+            paid_on,
+            amounts,
         ) in changing:
             start = issue_date if latest_end is None else latest_end + ONE_DAY
-            payments = principal_paid.get(note_id)
-            timeline = principal_timeline(issue_date, principal, payments or ())
+            timeline = principal_timeline(issue_date, principal, zip(paid_on, amounts, strict=True))
             # Nothing accrues once the principal is zero, even while interest is owed.
             ended_on = accrual_end(timeline, ended_on)
             plan = plans.get((series_id, start, ended_on))
