@@ -361,7 +361,7 @@ def copy_reference(rows: list[tuple]) -> tuple[int, float]:
 
 
 # Each index, constraint and trigger of the statements table, alone on a bare copy
-# of it; "kept" ones are in the schema (notes/migrations/0010_…, 0013_…), "dropped"
+# of it; "kept" ones are in the schema (notes/migrations/0010_…, 0013_…, 0015_…), "dropped"
 # and "replaced" ones were.
 SCHEMA_PARTS = [
     ("primary key (id)", "kept",
@@ -374,7 +374,11 @@ SCHEMA_PARTS = [
     ("trigger statement_note_exists (per INSERT)", "kept",
      "CREATE TRIGGER {t}_note_exists AFTER INSERT ON {t} REFERENCING NEW TABLE AS"
      " new_statements FOR EACH STATEMENT EXECUTE FUNCTION {note_exists}()"),
-    ("FK corrects_id -> itself", "kept",
+    ("trigger statement_corrects_exists (adjustments)", "kept",
+     "CREATE CONSTRAINT TRIGGER {t}_corrects_exists AFTER INSERT ON {t}"
+     " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.corrects_id IS NOT NULL)"
+     " EXECUTE FUNCTION {corrects_exists}()"),
+    ("FK corrects_id -> itself (per row)", "replaced",
      "ALTER TABLE {t} ADD FOREIGN KEY (corrects_id) REFERENCES notes_intereststatement (id)"
      " DEFERRABLE INITIALLY DEFERRED"),
     ("FK note_id -> notes_note (per row)", "replaced",
@@ -417,6 +421,12 @@ def schema_costs(rows: list[tuple], repeat: int) -> list[tuple[str, str, float, 
             " AND tgname LIKE 'pgtrigger_statement_note_exists_%'"
         )
         note_exists = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT tgfoid::regproc::text FROM pg_trigger"
+            " WHERE tgrelid = 'notes_intereststatement'::regclass"
+            " AND tgname LIKE 'pgtrigger_statement_corrects_exists_%'"
+        )
+        corrects_exists = cursor.fetchone()[0]
         for i, table in enumerate(tables):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(
@@ -424,7 +434,9 @@ def schema_costs(rows: list[tuple], repeat: int) -> list[tuple[str, str, float, 
                 " INCLUDING DEFAULTS INCLUDING IDENTITY)"
             )
             if i:
-                cursor.execute(SCHEMA_PARTS[i - 1][2].format(t=table, note_exists=note_exists))
+                cursor.execute(SCHEMA_PARTS[i - 1][2].format(
+                    t=table, note_exists=note_exists, corrects_exists=corrects_exists
+                ))
     seconds = {table: [] for table in tables}
     for _ in range(repeat):
         for table in tables:

@@ -201,6 +201,14 @@ STATEMENT_NOTE_EXISTS = """
     RETURN NULL;
 """
 
+STATEMENT_CORRECTS_EXISTS = """
+    IF NOT EXISTS (SELECT 1 FROM notes_intereststatement WHERE id = NEW.corrects_id) THEN
+        RAISE EXCEPTION 'statement_corrects_exists: statement % corrects %, which does not exist',
+            NEW.id, NEW.corrects_id USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+"""
+
 STATED_NOTE_KEPT = """
     IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
         RETURN NEW;
@@ -370,10 +378,15 @@ class InterestStatement(models.Model):
         related_name="statements", db_index=False, db_constraint=False,
     )
     # Indexed only where set (statement_adjustment_corrects): originals, nearly
-    # every row, add nothing to that index.
+    # every row, add nothing to that index. Checked by the trigger
+    # statement_corrects_exists (below) instead of a foreign-key constraint, whose
+    # check was queued for every statement at commit, originals (null) included;
+    # statements are never updated or deleted (append_only), so only an INSERT
+    # can break the link.
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="adjustments",
         help_text="The period's original statement this adjustment corrects.", db_index=False,
+        db_constraint=False,
     )
     reason = models.TextField(
         blank=True, default="", db_default="", help_text="Why an adjustment was issued."
@@ -430,6 +443,18 @@ class InterestStatement(models.Model):
                 referencing=pgtrigger.Referencing(new="new_statements"),
                 declare=[("lowest", "bigint"), ("highest", "bigint"), ("missing", "bigint")],
                 func=STATEMENT_NOTE_EXISTS,
+            ),
+            # What the foreign key on corrects checked, for adjustments only: the
+            # condition is evaluated as each row is written, so an original queues
+            # nothing; deferred to commit, as the key was (an adjustment may be
+            # written before its original in one transaction).
+            pgtrigger.Trigger(
+                name="statement_corrects_exists",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Q(new__corrects_id__isnull=False),
+                func=STATEMENT_CORRECTS_EXISTS,
             ),
         ]
 

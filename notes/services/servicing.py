@@ -23,11 +23,10 @@ today and re-dispatches the chunks of any earlier run left unfinished.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 
 from django.conf import settings
@@ -46,7 +45,7 @@ from notes.domain.interest import (
     principal_timeline,
 )
 from notes.domain.money import round_cents_ratio
-from notes.domain.periods import statement_periods
+from notes.domain.periods import add_months, statement_periods
 from notes.models import (
     PaymentKind,
     RunStatus,
@@ -125,40 +124,94 @@ def servicing_runs_resume(*, older_than: timedelta = timedelta(minutes=15)) -> i
     return sum(servicing_run_dispatch(run_id=run_id) for run_id in stale)
 
 
+# Lock the chunk (a second delivery waits here, then finds it done) and, unless it is
+# done, mark its run started and running (a failed run runs again); the run's day.
+_CHUNK_START = """
+    WITH chunk AS (
+        SELECT run_id, id_from, id_to, done FROM notes_servicingchunk
+        WHERE id = %(chunk)s FOR UPDATE
+    ),
+    started AS (
+        UPDATE notes_servicingrun r
+        SET started_at = COALESCE(r.started_at, %(now)s),
+            status = CASE WHEN r.status IN (%(queued)s, %(failed)s) THEN %(running)s
+                          ELSE r.status END
+        FROM chunk
+        WHERE r.id = chunk.run_id AND NOT chunk.done
+          AND (r.started_at IS NULL
+               OR r.status IN (%(queued)s, %(failed)s))
+    )
+    SELECT chunk.run_id, chunk.id_from, chunk.id_to, chunk.done, r.as_of
+    FROM chunk JOIN notes_servicingrun r ON r.id = chunk.run_id
+"""
+
+# The chunk done and its figures added to its run's (whose row stays locked until
+# commit); returns the run's chunks done and total and its status after that.
+_CHUNK_DONE = """
+    WITH chunk AS (
+        UPDATE notes_servicingchunk
+        SET done = true, statements_created = %(created)s, attempts = attempts + 1,
+            finished_at = %(now)s
+        WHERE id = %(chunk)s
+    )
+    UPDATE notes_servicingrun
+    SET chunks_done = chunks_done + 1,
+        notes_count = notes_count + %(notes)s,
+        statements_created = statements_created + %(created)s,
+        past_due_statements = past_due_statements + %(past_due)s
+    WHERE id = %(run)s
+    RETURNING chunks_done, chunks_total, status
+"""
+
+
 def servicing_chunk_process(*, chunk_id: int) -> int:
-    """Generate the statements of one chunk, once. Returns how many were created."""
+    """Generate the statements of one chunk, once. Returns how many were created.
+
+    The chunk's bookkeeping is two statements in its transaction: one locks the
+    chunk row and marks its run started, one marks the chunk done and adds its
+    figures to the run's; the last chunk also marks the run done.
+    """
     try:
-        with transaction.atomic():
-            chunk = ServicingChunk.objects.select_for_update().get(pk=chunk_id)
-            log_context_bind(servicing_run_id=chunk.run_id)
-            if chunk.done:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                _CHUNK_START,
+                {
+                    "chunk": chunk_id,
+                    "now": timezone.now(),
+                    "queued": RunStatus.QUEUED.value,
+                    "failed": RunStatus.FAILED.value,
+                    "running": RunStatus.RUNNING.value,
+                },
+            )
+            found = cursor.fetchone()
+            if found is None:
+                raise ServicingChunk.DoesNotExist(f"servicing chunk {chunk_id} does not exist")
+            run_id, id_from, id_to, done, as_of = found
+            log_context_bind(servicing_run_id=run_id)
+            if done:
                 return 0  # a duplicate delivery, or a re-dispatch after it finished
-            run = ServicingRun.objects.get(pk=chunk.run_id)
-            ServicingRun.objects.filter(pk=run.pk, started_at__isnull=True).update(
-                started_at=timezone.now()
-            )
-            ServicingRun.objects.filter(
-                pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.FAILED]
-            ).update(status=RunStatus.RUNNING)
             notes, created = statements_generate(
-                id_from=chunk.id_from, id_to=chunk.id_to, as_of=run.as_of, run_id=run.pk
+                id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id
             )
-            past_due = past_due_count(id_from=chunk.id_from, id_to=chunk.id_to, as_of=run.as_of)
-            chunk.done, chunk.statements_created = True, created
-            chunk.attempts = F("attempts") + 1
-            chunk.finished_at = timezone.now()
-            chunk.save(update_fields=["done", "statements_created", "attempts", "finished_at"])
-            ServicingRun.objects.filter(pk=run.pk).update(
-                chunks_done=F("chunks_done") + 1,
-                notes_count=F("notes_count") + notes,
-                statements_created=F("statements_created") + created,
-                past_due_statements=F("past_due_statements") + past_due,
+            past_due = past_due_count(id_from=id_from, id_to=id_to, as_of=as_of)
+            cursor.execute(
+                _CHUNK_DONE,
+                {
+                    "chunk": chunk_id,
+                    "run": run_id,
+                    "now": timezone.now(),
+                    "notes": notes,
+                    "created": created,
+                    "past_due": past_due,
+                },
             )
-            finished = ServicingRun.objects.filter(
-                pk=run.pk, chunks_done=F("chunks_total"), status=RunStatus.RUNNING
-            ).update(status=RunStatus.DONE, finished_at=timezone.now(), error="")
-            if finished:
-                run.refresh_from_db()
+            chunks_done, chunks_total, status = cursor.fetchone()
+            if chunks_done == chunks_total and status == RunStatus.RUNNING and (
+                ServicingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                    status=RunStatus.DONE, finished_at=timezone.now(), error=""
+                )
+            ):
+                run = ServicingRun.objects.get(pk=run_id)
                 servicing_run_finished.send(sender=servicing_chunk_process, run=run)
             return created
     except Exception as exc:
@@ -180,19 +233,30 @@ _ONE_ORIGINAL = (
 )
 
 # The notes of a chunk whose principal never changes (no principal payment; a
-# negative principal takes the domain core's path, which refuses it), each with
-# the first day not yet stated: the day after its latest statement (the one
-# that starts last — one probe of statement_one_per_note_and_period per note)
-# or its issue date. `ended_on` is 9999-12-31 for a note that has not ended.
+# principal is positive, note_principal_pos), each with the first day not yet
+# stated: the day after its latest statement (the one that starts last) or its
+# issue date. `ended_on` is 9999-12-31 for a note that has not ended.
+# The latest statement is looked for among the chunk's recent statements first —
+# those starting on or after %(recent)s, the first of the month before last: an up
+# to date note's latest is last month's or the one before, so one scan of that part
+# of the unique index's range finds nearly every note's — and only a note with none
+# there (behind, or never stated) is probed alone (one descent of the index). Either
+# way it is the note's latest statement: if it has one starting on or after
+# %(recent)s, its latest is one of those.
 _STEADY_NOTES = """
     SELECT n.id, n.principal, n.principal_currency, n.series_id,
            COALESCE(n.ended_on, DATE '9999-12-31') AS ended_on,
-           COALESCE((SELECT st.period_end + 1 FROM notes_intereststatement st
+           COALESCE(recent.period_end + 1,
+                    (SELECT st.period_end + 1 FROM notes_intereststatement st
                      WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1),
                     n.issue_date) AS first_day
     FROM notes_note n
+    LEFT JOIN (
+        SELECT DISTINCT ON (note_id) note_id, period_end FROM notes_intereststatement
+        WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND period_start >= %(recent)s
+        ORDER BY note_id, period_start DESC, period_end DESC
+    ) recent ON recent.note_id = n.id
     WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
-      AND n.principal >= 0
       AND NOT EXISTS (SELECT 1 FROM notes_payment p
                       WHERE p.note_id = n.id AND p.applies_to = %(principal)s
                         AND p.note_id BETWEEN %(id_from)s AND %(id_to)s)
@@ -308,22 +372,29 @@ def statements_generate(
     Returns:
         (notes examined, statements created)
     """
-    # One transaction (or savepoint): all of the notes' statements or none, and
-    # the temporary table below lives until its end.
-    with transaction.atomic():
+    # One transaction: all of the notes' statements or none, and the temporary table
+    # below lives until its end. Within a caller's transaction no savepoint of its
+    # own: a failure here fails the caller's transaction (a chunk's) as a whole.
+    with transaction.atomic(savepoint=False):
         return _statements_generate(id_from=id_from, id_to=id_to, as_of=as_of, run_id=run_id)
 
 
-def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
+def _chunk_reads(id_from: int, id_to: int, as_of: date) -> dict:
+    """The parameters of a chunk's reads (`_STEADY_NOTES` and the notes with payments)."""
     month_start = _month_start(as_of)
-    bounds = {
+    return {
         "id_from": id_from,
         "id_to": id_to,
         "month_start": month_start,
+        "recent": add_months(month_start, -2),
         "principal": PaymentKind.PRINCIPAL.value,
     }
+
+
+def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int | None):
+    bounds = _chunk_reads(id_from, id_to, as_of)
     with connection.cursor() as cursor:
-        # Read once (one probe per note for its latest statement), used twice. Dropped
+        # Read once (the latest statement of each note), used twice. Dropped
         # at the end: the caller may generate again in the same transaction.
         cursor.execute(
             "CREATE TEMPORARY TABLE servicing_steady_notes ON COMMIT DROP AS" + _STEADY_NOTES,
@@ -340,35 +411,28 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             """
         )
         keys = cursor.fetchall()
-        # The others: principal payments (or a negative principal, which the core refuses).
+        # The others: the notes with principal payments, each with its payments, found
+        # from the chunk's payments (a few) rather than by looking at every note.
         cursor.execute(
             """
             SELECT n.id, n.issue_date, n.principal, n.principal_currency, n.ended_on,
                    s.id, s.stated_rate, s.max_lawful_rate, s.day_count, s.interest_due_day,
                    (SELECT st.period_end FROM notes_intereststatement st
-                    WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1)
-            FROM notes_note n JOIN notes_noteseries s ON s.id = n.series_id
-            WHERE n.id BETWEEN %(id_from)s AND %(id_to)s AND n.issue_date < %(month_start)s
-              AND (n.principal < 0 OR EXISTS (
-                  SELECT 1 FROM notes_payment p
-                  WHERE p.note_id = n.id AND p.applies_to = %(principal)s
-                    AND p.note_id BETWEEN %(id_from)s AND %(id_to)s))
+                    WHERE st.note_id = n.id ORDER BY st.period_start DESC LIMIT 1),
+                   p.paid_on, p.amounts
+            FROM (SELECT note_id, array_agg(paid_on) AS paid_on, array_agg(amount) AS amounts
+                  FROM notes_payment
+                  WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                    AND applies_to = %(principal)s
+                  GROUP BY note_id) p
+            JOIN notes_note n ON n.id = p.note_id
+            JOIN notes_noteseries s ON s.id = n.series_id
+            WHERE n.issue_date < %(month_start)s
             ORDER BY n.id
             """,
             bounds,
         )
         changing = cursor.fetchall()
-        principal_paid = defaultdict(list)
-        if changing:
-            cursor.execute(
-                """
-                SELECT note_id, paid_on, amount FROM notes_payment
-                WHERE note_id BETWEEN %s AND %s AND applies_to = %s
-                """,
-                [id_from, id_to, PaymentKind.PRINCIPAL.value],
-            )
-            for note_id, paid_on, amount in cursor.fetchall():
-                principal_paid[note_id].append((paid_on, amount))
 
     # What the notes of a chunk share, worked out once: per series, first day and
     # end date, the periods with rate × year fraction as a ratio of integers and the text.
@@ -448,10 +512,11 @@ def _statements_generate(*, id_from: int, id_to: int, as_of: date, run_id: int |
             day_count,
             due_day,
             latest_end,
+            paid_on,
+            amounts,
         ) in changing:
             start = issue_date if latest_end is None else latest_end + ONE_DAY
-            payments = principal_paid.get(note_id)
-            timeline = principal_timeline(issue_date, principal, payments or ())
+            timeline = principal_timeline(issue_date, principal, zip(paid_on, amounts, strict=True))
             # Nothing accrues once the principal is zero, even while interest is owed.
             ended_on = accrual_end(timeline, ended_on)
             plan = plans.get((series_id, start, ended_on))
@@ -511,28 +576,47 @@ def _changing_balance_statement(
 
     The same segments, year fractions, labels and single half-up rounding as
     the domain core, with the exact interest summed once (the two functions
-    each sum it again): balance × year fraction per segment, × rate once.
+    each sum it again): balance × year fraction per segment, × rate once — as a
+    ratio of integers (equal to the sum of Fractions, so rounded and printed
+    alike: `round_cents_ratio` and a Decimal quotient need no lowest terms).
     """
-    convention = DayCount(day_count)
+    rate_text = f"{rate.normalize():f}"
     ends = [following.effective_from - ONE_DAY for following in timeline[1:]] + [end]
-    total = Fraction(0)
+    numerator, denominator = 0, 1
     parts = []
     for step, step_end in zip(timeline, ends, strict=True):
         seg_start, seg_end = max(start, step.effective_from), min(end, step_end)
         if seg_end < seg_start:
             continue  # accrues nothing (a year fraction of 0)
-        fraction = year_fraction(convention, seg_start, seg_end)
-        total += Fraction(step.balance) * fraction
-        label = fraction_label(convention, fraction, seg_start, seg_end)
-        parts.append(
-            f"{step.balance:,.2f} × {rate.normalize():f} × {label}"
-            f" ({seg_start:%Y-%m-%d}–{seg_end:%Y-%m-%d},"
-            f" {days_phrase(days_inclusive(seg_start, seg_end))})"
-        )
-    exact = total * Fraction(rate)
-    amount = round_cents_ratio(exact.numerator, exact.denominator)
-    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+        fraction_num, fraction_den, text = _segment(day_count, rate_text, seg_start, seg_end)
+        balance_num, balance_den = step.balance.as_integer_ratio()
+        term_den = balance_den * fraction_den
+        numerator = numerator * term_den + balance_num * fraction_num * denominator
+        denominator *= term_den
+        parts.append(f"{step.balance:,.2f}{text}")
+    rate_num, rate_den = rate.as_integer_ratio()
+    numerator, denominator = numerator * rate_num, denominator * rate_den
+    amount = round_cents_ratio(numerator, denominator)
+    value = Decimal(numerator) / Decimal(denominator)
     return amount, f"{' + '.join(parts)} = {value:.6f}{tail}{amount:,.2f} (§2)"
+
+
+@lru_cache(maxsize=4096)
+def _segment(day_count: str, rate_text: str, start: date, end: date) -> tuple[int, int, str]:
+    """A segment's year fraction (numerator, denominator) and its words after the balance.
+
+    The same few segments recur across a chunk's notes (a month split on the
+    day of a payment), so they are worked out once.
+    """
+    convention = DayCount(day_count)
+    fraction = year_fraction(convention, start, end)
+    label = fraction_label(convention, fraction, start, end)
+    return (
+        fraction.numerator,
+        fraction.denominator,
+        f" × {rate_text} × {label} ({start:%Y-%m-%d}–{end:%Y-%m-%d},"
+        f" {days_phrase(days_inclusive(start, end))})",
+    )
 
 
 def _steady_statements_insert(sql: str, params: dict) -> int:
@@ -648,37 +732,41 @@ def past_due_count(*, id_from: int, id_to: int, as_of: date) -> int:
     interest allocated to the period pays the rest; what is left of the
     statements whose due date has passed is past due.
     """
-    # Each table read once per chunk and grouped by (note, period), in whole
-    # cents (amounts are numeric(16, 2), so × 100 is an exact integer and the
-    # sums of integers are exact: the same comparison, without a numeric sum
-    # per row and aggregate). A period that ends on or after the day before
-    # `as_of` is never counted: every statement of it (an adjustment keeps its
-    # original's period) is due after its end, so not yet — its rows are left
-    # out of the grouping (at a month end, the month just stated).
+    # Both tables read once per chunk, their rows grouped together by (note,
+    # period) — one grouping, no join — in whole cents (amounts are
+    # numeric(16, 2), so × 100 is an exact integer and the sums of integers are
+    # exact: the same comparison, without a numeric sum per row and aggregate). A
+    # row with a due date is a statement's, one without an allocation's; a group
+    # with no statement is not a stated period. A period that ends on or after the
+    # day before `as_of` is never counted: every statement of it (an adjustment
+    # keeps its original's period) is due after its end, so not yet — its rows are
+    # left out of the grouping (at a month end, the month just stated).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT count(*) FROM (
-                SELECT note_id, period_start,
-                       sum(CASE WHEN cents > 0 AND due_date < %(as_of)s THEN cents END) AS due,
-                       sum(CASE WHEN cents > 0 AND due_date >= %(as_of)s THEN cents END)
-                           AS not_due,
-                       -sum(CASE WHEN cents < 0 THEN cents END) AS credit
-                FROM (SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
-                      FROM notes_intereststatement
-                      WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
-                        AND period_end + 1 < %(as_of)s
-                      OFFSET 0) statements
+                SELECT 1
+                FROM (
+                    SELECT note_id, period_start, due_date, (amount * 100)::bigint AS cents
+                    FROM notes_intereststatement
+                    WHERE note_id BETWEEN %(id_from)s AND %(id_to)s
+                      AND period_end + 1 < %(as_of)s
+                    UNION ALL
+                    SELECT note_id, period_start, NULL, (amount * 100)::bigint
+                    FROM notes_paymentallocation
+                    WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
+                ) amounts
                 GROUP BY note_id, period_start
-            ) stated
-            LEFT JOIN (
-                SELECT note_id, period_start, sum((amount * 100)::bigint) AS paid
-                FROM notes_paymentallocation
-                WHERE note_id BETWEEN %(id_from)s AND %(id_to)s AND paid_on <= %(as_of)s
-                GROUP BY note_id, period_start
-            ) allocated USING (note_id, period_start)
-            WHERE COALESCE(due, 0) - GREATEST(COALESCE(credit, 0) - COALESCE(not_due, 0), 0)
-                  - COALESCE(paid, 0) > 0
+                HAVING count(due_date) > 0
+                   AND COALESCE(sum(cents) FILTER (WHERE cents > 0 AND due_date < %(as_of)s), 0)
+                       - GREATEST(
+                           -COALESCE(sum(cents) FILTER (WHERE cents < 0
+                                                         AND due_date IS NOT NULL), 0)
+                           - COALESCE(sum(cents) FILTER (WHERE cents > 0
+                                                          AND due_date >= %(as_of)s), 0),
+                           0)
+                       - COALESCE(sum(cents) FILTER (WHERE due_date IS NULL), 0) > 0
+            ) past_due
             """,
             {"as_of": as_of, "id_from": id_from, "id_to": id_to},
         )

@@ -1,11 +1,12 @@
 """The servicing run's past-due count, in whole cents, is the netting rule's count.
 
-`past_due_count` groups a chunk's statements and allocations by (note, period)
-in integer cents. Held here, over random originals, adjustments (charges and
-credits), due dates on both sides of the day asked and allocations (payments
-and reversals), equal to the rule written out with numeric sums over both
-tables at once (as the count was first written): per period with a statement,
-what is due minus what a credit takes back beyond the not-yet-due charges,
+`past_due_count` groups a chunk's statements and allocations together by
+(note, period) in integer cents (one grouping of both tables' rows, no join).
+Held here, over random originals, adjustments (charges and credits), due dates
+on both sides of the day asked and allocations (payments and reversals), equal
+to the rule written out with numeric sums over both tables at once (as the
+count was first written): per period with a statement, what is due minus what
+a credit takes back beyond the not-yet-due charges,
 minus what was allocated, is above zero.
 """
 

@@ -79,7 +79,7 @@ def test_months_another_run_stated_meanwhile_are_skipped_not_doubled():
     assert _state(note, date(2024, 3, 1)) == (1, 2)  # January and February
     # A run that read the note before those two were committed starts at the issue date.
     stale = re.sub(
-        r"COALESCE\(\(SELECT st\.period_end \+ 1.*?LIMIT 1\),\s*n\.issue_date\)",
+        r"COALESCE\(recent\.period_end \+ 1,.*?LIMIT 1\),\s*n\.issue_date\)",
         "n.issue_date",
         servicing._STEADY_NOTES,
         flags=re.S,
@@ -93,6 +93,36 @@ def test_months_another_run_stated_meanwhile_are_skipped_not_doubled():
         .values_list("period_start", flat=True)
     )
     assert starts == [date(2024, 1, 10), date(2024, 2, 1), date(2024, 3, 1)]
+
+
+def _first_unstated_day(note, as_of):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT first_day FROM ({servicing._STEADY_NOTES}) steady",
+            servicing._chunk_reads(note.pk, note.pk, as_of),
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_note_continues_from_its_latest_statement_recent_or_not():
+    """The first unstated day: from the chunk's recent statements, else the note's own probe."""
+    note = NoteFactory(issue_date=date(2024, 1, 10))
+    assert _first_unstated_day(note, date(2024, 3, 1)) == date(2024, 1, 10)  # none yet
+    assert _state(note, date(2024, 3, 1)) == (1, 2)  # January and February
+    # Its latest (February) starts before May, the month before last: its own probe.
+    assert _first_unstated_day(note, date(2024, 7, 1)) == date(2024, 3, 1)
+    assert _state(note, date(2024, 7, 1)) == (1, 4)  # March to June
+    # Its latest (June) is among the recent ones (on or after June 1).
+    assert _first_unstated_day(note, date(2024, 8, 1)) == date(2024, 7, 1)
+    assert _state(note, date(2024, 8, 1)) == (1, 1)  # July
+    assert _first_unstated_day(note, date(2024, 8, 20)) == date(2024, 8, 1)
+    assert _state(note, date(2024, 8, 20)) == (1, 0)  # July again: already stated
+    starts = list(
+        InterestStatement.objects.filter(note=note)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+    )
+    assert starts == [date(2024, 1, 10)] + [date(2024, m, 1) for m in range(2, 8)]
 
 
 @pytest.mark.django_db(transaction=True)
