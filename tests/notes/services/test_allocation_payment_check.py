@@ -11,8 +11,6 @@ with plain SQL and COPY (the ORM's PROTECT would refuse first) and, for the
 races, with two real connections in both orders, committed and rolled back.
 """
 
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -22,8 +20,8 @@ import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from notes.models import Payment, PaymentAllocation
-from tests.dburl import database_url_for
 from tests.factories import NoteFactory
+from tests.races import REPEATABLE_READ, in_thread, race_connect, waiting_for_lock
 
 D = Decimal
 INSERT = """
@@ -193,12 +191,6 @@ class TestRefusals:
 # --- races: two real connections ------------------------------------------------------------
 
 
-def _connect(isolation=None):
-    # The test database on the tests' server, also the embedded one (a socket directory).
-    conn = psycopg.connect(database_url_for(connection.settings_dict["NAME"]))
-    if isolation:
-        conn.isolation_level = isolation
-    return conn
 
 
 def _delete(conn, payment_id):
@@ -208,35 +200,8 @@ def _delete(conn, payment_id):
     conn.execute("DELETE FROM notes_payment WHERE id = %s", [payment_id])
 
 
-def _waiting_for_lock(pid, timeout=30.0):
-    """Wait until the backend `pid` waits for a lock (the other's advisory or row lock)."""
-    deadline = time.monotonic() + timeout
-    with _connect() as watcher:
-        watcher.autocommit = True
-        while time.monotonic() < deadline:
-            waiting = watcher.execute(
-                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
-            ).fetchone()
-            if waiting and waiting[0] == "Lock":
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"backend {pid} never waited for a lock")
 
 
-def _in_thread(work):
-    """Run work() in a thread; returns (thread, box) where box gets 'ok' or 'error'."""
-    box = {}
-
-    def run():
-        try:
-            work()
-            box["ok"] = True
-        except Exception as exc:  # the outcome is asserted by the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, box
 
 
 @pytest.mark.django_db(transaction=True)
@@ -244,10 +209,10 @@ def _in_thread(work):
 def test_insert_first_then_delete_waits_and_sees_the_allocation(first_commits):
     note = NoteFactory()
     payment = _payment(note)
-    with _connect() as inserter, _connect() as deleter:
+    with race_connect() as inserter, race_connect() as deleter:
         _insert(inserter.cursor(), (payment.pk, note.pk, MONTHS[0]))  # lock held until commit
-        thread, box = _in_thread(lambda: (_delete(deleter, payment.pk), deleter.commit()))
-        _waiting_for_lock(deleter.info.backend_pid)
+        thread, box = in_thread(lambda: (_delete(deleter, payment.pk), deleter.commit()))
+        waiting_for_lock(deleter.info.backend_pid)
         if first_commits:
             inserter.commit()
         else:
@@ -272,13 +237,13 @@ def test_insert_first_then_delete_waits_and_sees_the_allocation(first_commits):
 def test_delete_first_then_insert_waits_and_sees_the_payment_gone(first_commits):
     note = NoteFactory()
     payment = _payment(note)
-    with _connect() as deleter, _connect() as inserter:
+    with race_connect() as deleter, race_connect() as inserter:
         _delete(deleter, payment.pk)  # lock held until commit
-        thread, box = _in_thread(
+        thread, box = in_thread(
             lambda: (_insert(inserter.cursor(), (payment.pk, note.pk, MONTHS[0])),
                      inserter.commit())
         )
-        _waiting_for_lock(inserter.info.backend_pid)
+        waiting_for_lock(inserter.info.backend_pid)
         if first_commits:
             deleter.commit()
         else:
@@ -304,7 +269,7 @@ def test_a_repeatable_read_insert_after_a_concurrent_deletion_fails():
     """Its snapshot still shows the payment: the FOR KEY SHARE lock finds it deleted."""
     note = NoteFactory()
     payment = _payment(note)
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as inserter, _connect() as deleter:
+    with race_connect(REPEATABLE_READ) as inserter, race_connect() as deleter:
         inserter.execute("SELECT count(*) FROM notes_payment").fetchone()  # the snapshot
         _delete(deleter, payment.pk)
         deleter.commit()
@@ -318,10 +283,10 @@ def test_a_repeatable_read_insert_after_a_concurrent_deletion_fails():
 def test_a_repeatable_read_insert_holds_the_payment_against_a_later_deletion():
     note = NoteFactory()
     payment = _payment(note)
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as inserter, _connect() as deleter:
+    with race_connect(REPEATABLE_READ) as inserter, race_connect() as deleter:
         _insert(inserter.cursor(), (payment.pk, note.pk, MONTHS[0]))
-        thread, box = _in_thread(lambda: (_delete(deleter, payment.pk), deleter.commit()))
-        _waiting_for_lock(deleter.info.backend_pid)
+        thread, box = in_thread(lambda: (_delete(deleter, payment.pk), deleter.commit()))
+        waiting_for_lock(deleter.info.backend_pid)
         inserter.commit()
         thread.join(30)
         assert isinstance(box.get("error"), psycopg.errors.ForeignKeyViolation)
@@ -334,7 +299,7 @@ def test_a_payment_is_deleted_only_under_read_committed():
     """A REPEATABLE READ snapshot could miss allocations committed after it began."""
     note = NoteFactory()
     payment = _payment(note)
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as deleter:
+    with race_connect(REPEATABLE_READ) as deleter:
         with pytest.raises(psycopg.errors.InvalidTransactionState, match="READ COMMITTED"):
             _delete(deleter, payment.pk)
         deleter.rollback()

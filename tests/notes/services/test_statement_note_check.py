@@ -9,8 +9,6 @@ and, for the races, with two real connections in both orders, committed and
 rolled back.
 """
 
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -21,8 +19,8 @@ from django.db.models import ProtectedError
 
 from notes.models import InterestStatement, Note
 from notes.services import servicing
-from tests.dburl import database_url_for
 from tests.factories import NoteFactory
+from tests.races import REPEATABLE_READ, in_thread, race_connect, waiting_for_lock
 
 D = Decimal
 INSERT = """
@@ -111,43 +109,10 @@ class TestRefusals:
 # --- races: two real connections ------------------------------------------------------------
 
 
-def _connect(isolation=None):
-    # The test database on the tests' server, also the embedded one (a socket directory).
-    conn = psycopg.connect(database_url_for(connection.settings_dict["NAME"]))
-    if isolation:
-        conn.isolation_level = isolation
-    return conn
 
 
-def _waiting_for_lock(pid, timeout=30.0):
-    """Wait until the backend `pid` waits for a lock (the other's advisory or row lock)."""
-    deadline = time.monotonic() + timeout
-    with _connect() as watcher:
-        watcher.autocommit = True
-        while time.monotonic() < deadline:
-            waiting = watcher.execute(
-                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
-            ).fetchone()
-            if waiting and waiting[0] == "Lock":
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"backend {pid} never waited for a lock")
 
 
-def _in_thread(work):
-    """Run work() in a thread; returns (thread, box) where box gets 'ok' or 'error'."""
-    box = {}
-
-    def run():
-        try:
-            work()
-            box["ok"] = True
-        except Exception as exc:  # the outcome is asserted by the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, box
 
 
 def _statements_of(note_id):
@@ -158,13 +123,13 @@ def _statements_of(note_id):
 @pytest.mark.parametrize("first_commits", [True, False])
 def test_insert_first_then_delete_waits_and_sees_the_statement(first_commits):
     note = NoteFactory(issue_date=date(2024, 1, 1))
-    with _connect() as inserter, _connect() as deleter:
+    with race_connect() as inserter, race_connect() as deleter:
         _insert(inserter.cursor(), note.pk)  # checked, lock held until commit
-        thread, box = _in_thread(
+        thread, box = in_thread(
             lambda: (deleter.execute("DELETE FROM notes_note WHERE id = %s", [note.pk]),
                      deleter.commit())
         )
-        _waiting_for_lock(deleter.info.backend_pid)
+        waiting_for_lock(deleter.info.backend_pid)
         if first_commits:
             inserter.commit()
         else:
@@ -186,10 +151,10 @@ def test_insert_first_then_delete_waits_and_sees_the_statement(first_commits):
 @pytest.mark.parametrize("first_commits", [True, False])
 def test_delete_first_then_insert_waits_and_sees_the_note_gone(first_commits):
     note = NoteFactory(issue_date=date(2024, 1, 1))
-    with _connect() as deleter, _connect() as inserter:
+    with race_connect() as deleter, race_connect() as inserter:
         deleter.execute("DELETE FROM notes_note WHERE id = %s", [note.pk])  # lock held
-        thread, box = _in_thread(lambda: (_insert(inserter.cursor(), note.pk), inserter.commit()))
-        _waiting_for_lock(inserter.info.backend_pid)
+        thread, box = in_thread(lambda: (_insert(inserter.cursor(), note.pk), inserter.commit()))
+        waiting_for_lock(inserter.info.backend_pid)
         if first_commits:
             deleter.commit()
         else:
@@ -211,7 +176,7 @@ def test_delete_first_then_insert_waits_and_sees_the_note_gone(first_commits):
 def test_a_repeatable_read_insert_after_a_concurrent_deletion_fails():
     """Its snapshot still shows the note: the FOR KEY SHARE lock finds it deleted."""
     note = NoteFactory(issue_date=date(2024, 1, 1))
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as inserter, _connect() as deleter:
+    with race_connect(REPEATABLE_READ) as inserter, race_connect() as deleter:
         inserter.execute("SELECT count(*) FROM notes_note").fetchone()  # the snapshot
         deleter.execute("DELETE FROM notes_note WHERE id = %s", [note.pk])
         deleter.commit()
@@ -224,13 +189,13 @@ def test_a_repeatable_read_insert_after_a_concurrent_deletion_fails():
 @pytest.mark.django_db(transaction=True)
 def test_a_repeatable_read_insert_holds_the_note_against_a_later_deletion():
     note = NoteFactory(issue_date=date(2024, 1, 1))
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as inserter, _connect() as deleter:
+    with race_connect(REPEATABLE_READ) as inserter, race_connect() as deleter:
         _insert(inserter.cursor(), note.pk)
-        thread, box = _in_thread(
+        thread, box = in_thread(
             lambda: (deleter.execute("DELETE FROM notes_note WHERE id = %s", [note.pk]),
                      deleter.commit())
         )
-        _waiting_for_lock(deleter.info.backend_pid)
+        waiting_for_lock(deleter.info.backend_pid)
         inserter.commit()
         thread.join(30)
         assert isinstance(box.get("error"), psycopg.errors.ForeignKeyViolation)
@@ -242,7 +207,7 @@ def test_a_repeatable_read_insert_holds_the_note_against_a_later_deletion():
 def test_a_note_is_deleted_only_under_read_committed():
     """A REPEATABLE READ snapshot could miss statements committed after it began."""
     note = NoteFactory()
-    with _connect(psycopg.IsolationLevel.REPEATABLE_READ) as deleter:
+    with race_connect(REPEATABLE_READ) as deleter:
         with pytest.raises(psycopg.errors.InvalidTransactionState, match="READ COMMITTED"):
             deleter.execute("DELETE FROM notes_note WHERE id = %s", [note.pk])
         deleter.rollback()
