@@ -2,10 +2,11 @@
 
 Django ships every form and widget template twice, for its template language and for
 Jinja2, with the same markup (tests/core/test_form_renderer.py holds the pages equal
-but for blank lines). Jinja2 renders them several times faster: a note's page draws
-three forms and was spending a fifth of its time on them. Every other template a
-form or widget asks for — the admin's widgets, a project's own — renders as before,
-through the Django template language: a project template that overrides one of
+but for blank lines, and what people type escaped alike: a quote becomes ``&#34;``
+rather than ``&quot;``, the same character). Jinja2 renders them several times
+faster: a note's page draws three forms and was spending a fifth of its time on them.
+Every other template a form or widget asks for — the admin's widgets, a project's own —
+renders as before, through the Django template language: a project template that overrides one of
 Django's form templates (``django/forms/…``) would need its Jinja2 twin.
 """
 

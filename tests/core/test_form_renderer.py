@@ -3,7 +3,8 @@
 The pages with the most forms — a note's page with its payment, event-of-default and
 stop-transfer forms (also refused, with their errors), the notes list's filter, the
 admin's pages with their own widgets — rendered both ways: the same markup but for
-the blank lines between a select's options.
+the blank lines between a select's options (and, in what people type, the entity a
+quote becomes).
 """
 
 from __future__ import annotations
@@ -93,3 +94,26 @@ def test_the_admins_own_widgets(client, admin_user, note, model):
     change = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
     ours, theirs = _both_ways(client, "get", change)
     assert ours == theirs
+
+
+def test_what_people_type_is_escaped_the_same(db):
+    """A hostile value comes back escaped both ways; the only difference is the entity a
+    quote becomes (Jinja2's ``&#34;`` for Django's ``&quot;``, the same character)."""
+    import html
+
+    from django.forms.renderers import DjangoTemplates
+
+    from core.form_renderer import FormRenderer
+    from notes.forms import PaymentForm
+
+    data = {"reference": "\"'><script>alert(1)</script>&", "amount": "<b>", "paid_on": "x",
+            "applies_to": "interest", "method": "check"}
+    ours = PaymentForm(data, renderer=FormRenderer())
+    theirs = PaymentForm(data, renderer=DjangoTemplates())
+    assert not ours.is_valid() and not theirs.is_valid()
+    rendered = {}
+    for name, form in (("ours", ours), ("theirs", theirs)):
+        markup = _TOKENS.sub(r'\1"', str(form.as_div()).replace(form.idempotency_key, "KEY"))
+        assert "<script>" not in markup and "<b>" not in markup
+        rendered[name] = [html.unescape(line) for line in markup.splitlines() if line.strip()]
+    assert rendered["ours"] == rendered["theirs"]
