@@ -209,6 +209,23 @@ STATEMENT_CORRECTS_EXISTS = """
     RETURN NULL;
 """
 
+# A statement that adjustments correct is never deleted or renumbered away from them: what
+# the corrects foreign key refused at the end of each DELETE or UPDATE. Statements are
+# append-only, so this acts only when a data migration lifts that guard.
+CORRECTED_STATEMENT_KEPT = """
+    IF EXISTS (
+        SELECT 1 FROM notes_intereststatement adjustment
+        WHERE adjustment.corrects_id IN (SELECT id FROM old_statements)
+          AND NOT EXISTS (
+              SELECT 1 FROM notes_intereststatement s WHERE s.id = adjustment.corrects_id
+          )
+    ) THEN
+        RAISE EXCEPTION 'corrected_statement_kept: a statement that adjustments correct'
+            ' would be gone' USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+"""
+
 STATED_NOTE_KEPT = """
     IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
         RETURN NEW;
@@ -455,6 +472,24 @@ class InterestStatement(models.Model):
                 timing=pgtrigger.Deferred,
                 condition=pgtrigger.Q(new__corrects_id__isnull=False),
                 func=STATEMENT_CORRECTS_EXISTS,
+            ),
+            # And the other end of the link: an original is not deleted (or renumbered)
+            # from under its adjustments, checked once per statement as the key did.
+            pgtrigger.Trigger(
+                name="corrected_statement_kept_on_delete",
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_statements"),
+                func=CORRECTED_STATEMENT_KEPT,
+            ),
+            pgtrigger.Trigger(
+                name="corrected_statement_kept_on_update",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_statements"),
+                func=CORRECTED_STATEMENT_KEPT,
             ),
         ]
 

@@ -110,3 +110,56 @@ def test_an_adjustment_of_a_statement_not_yet_committed_elsewhere_is_refused():
         second.execute(ADJUSTMENT, [note.pk, original])  # now it exists
         second.commit()
     assert InterestStatement.objects.filter(corrects_id=original).count() == 1
+
+
+# --- the other end: an original kept under its adjustments (notes/migrations/0018) ----------
+
+
+def _append_only_lifted(cursor):
+    """Lift the statements' append-only guard for the transaction, as a data migration may."""
+    (trigger,) = [t for t in InterestStatement._meta.triggers if t.name == "append_only"]
+    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)",
+                   ["{" + trigger.get_pgid(InterestStatement) + "}"])
+
+
+def _original_with_adjustment(cursor, note):
+    cursor.execute(ORIGINAL, [note.pk])
+    (original,) = cursor.fetchone()
+    cursor.execute(ADJUSTMENT, [note.pk, original])
+    (adjustment,) = cursor.fetchone()
+    return original, adjustment
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["delete", "renumber"])
+def test_an_original_is_not_taken_from_under_its_adjustment(how):
+    note = NoteFactory(issue_date=date(2024, 1, 1))
+    with transaction.atomic(), connection.cursor() as cursor:
+        original, adjustment = _original_with_adjustment(cursor, note)
+    with pytest.raises(IntegrityError, match="corrected_statement_kept"), \
+            transaction.atomic(), connection.cursor() as cursor:
+        _append_only_lifted(cursor)
+        if how == "delete":
+            cursor.execute("DELETE FROM notes_intereststatement WHERE id = %s", [original])
+        else:
+            cursor.execute("UPDATE notes_intereststatement SET id = %s WHERE id = %s",
+                           [_missing_id(), original])
+    assert InterestStatement.objects.get(pk=adjustment).corrects_id == original
+    assert InterestStatement.objects.filter(pk=original).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_original_goes_with_its_adjustments_or_alone():
+    note = NoteFactory(issue_date=date(2024, 1, 1))
+    with transaction.atomic(), connection.cursor() as cursor:
+        original, adjustment = _original_with_adjustment(cursor, note)
+        february = ORIGINAL.replace("2024-01-01", "2024-02-01").replace(
+            "2024-01-31", "2024-02-29").replace("2024-02-15", "2024-03-15")
+        cursor.execute(february, [note.pk])
+        (alone,) = cursor.fetchone()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _append_only_lifted(cursor)
+        cursor.execute("DELETE FROM notes_intereststatement WHERE id = %s", [alone])
+        cursor.execute("DELETE FROM notes_intereststatement WHERE id IN (%s, %s)",
+                       [original, adjustment])
+    assert not InterestStatement.objects.filter(note=note).exists()
