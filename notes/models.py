@@ -348,6 +348,22 @@ def append_only() -> pgtrigger.Protect:
     )
 
 
+def statement_checks(
+    func: str, *, names: list[tuple[pgtrigger.Operation, str]], referencing, declare=None
+) -> list[pgtrigger.Trigger]:
+    """One check over each statement's rows, as AFTER … FOR EACH STATEMENT triggers: one
+    trigger per operation (`names`: operation and trigger name), since PostgreSQL gives
+    transition tables only to a trigger of a single operation."""
+    extra = {"declare": declare} if declare else {}
+    return [
+        pgtrigger.Trigger(
+            name=name, when=pgtrigger.After, operation=operation, level=pgtrigger.Statement,
+            referencing=referencing, func=func, **extra,
+        )
+        for operation, name in names
+    ]
+
+
 class InterestStatement(models.Model):
     """The interest of one note for one calendar month (§2), rounded once.
 
@@ -475,21 +491,11 @@ class InterestStatement(models.Model):
             ),
             # And the other end of the link: an original is not deleted (or renumbered)
             # from under its adjustments, checked once per statement as the key did.
-            pgtrigger.Trigger(
-                name="corrected_statement_kept_on_delete",
-                when=pgtrigger.After,
-                operation=pgtrigger.Delete,
-                level=pgtrigger.Statement,
+            *statement_checks(
+                CORRECTED_STATEMENT_KEPT,
+                names=[(pgtrigger.Delete, "corrected_statement_kept_on_delete"),
+                       (pgtrigger.Update, "corrected_statement_kept_on_update")],
                 referencing=pgtrigger.Referencing(old="old_statements"),
-                func=CORRECTED_STATEMENT_KEPT,
-            ),
-            pgtrigger.Trigger(
-                name="corrected_statement_kept_on_update",
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(old="old_statements"),
-                func=CORRECTED_STATEMENT_KEPT,
             ),
         ]
 
@@ -691,26 +697,14 @@ class PaymentAllocation(models.Model):
         indexes = [models.Index(fields=["note", "period_start"])]
         triggers = [
             append_only(),
-            pgtrigger.Trigger(
-                name="allocation_payment_with_its_note",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_allocations"),
-                declare=[("bad_payment", "bigint"), ("bad_note", "bigint")],
-                func=ALLOCATION_PAYMENT_WITH_ITS_NOTE,
-            ),
             # Allocations are append-only; should that guard be lifted, a changed
-            # payment or note is checked as a new row is (a transition table serves
-            # one operation only, hence a second trigger).
-            pgtrigger.Trigger(
-                name="allocation_payment_with_its_note_on_update",
-                when=pgtrigger.After,
-                operation=pgtrigger.Update,
-                level=pgtrigger.Statement,
+            # payment or note is checked as a new row is.
+            *statement_checks(
+                ALLOCATION_PAYMENT_WITH_ITS_NOTE,
+                names=[(pgtrigger.Insert, "allocation_payment_with_its_note"),
+                       (pgtrigger.Update, "allocation_payment_with_its_note_on_update")],
                 referencing=pgtrigger.Referencing(new="new_allocations"),
                 declare=[("bad_payment", "bigint"), ("bad_note", "bigint")],
-                func=ALLOCATION_PAYMENT_WITH_ITS_NOTE,
             ),
         ]
 

@@ -656,14 +656,12 @@ def note_default_read(
 ) -> NoteDefaults:
     """The note's events of default and its default state at the end of `as_of` (§3).
 
-    One query for a note without events (none when the note comes annotated
-    with `has_default_events`, as the note page's does); with a payment-default
+    One query for a note without events (none when its page loaded the note's
+    related rows, `core.related_rows`, and found none); with a payment-default
     notice or an acceleration, the note's money facts too (three more, or none
     when `facts` is given), whatever the number of events.
     """
-    if note.__dict__.get("has_default_events") is False or not related_rows_may_exist(
-        note, DefaultEvent
-    ):
+    if not related_rows_may_exist(note, DefaultEvent):
         events: list[DefaultEvent] = []
     else:
         events = list(

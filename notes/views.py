@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -62,7 +62,6 @@ from notes.forms import (
     StopTransferLiftForm,
 )
 from notes.models import (
-    DefaultEvent,
     Note,
     NoteStatus,
     Payment,
@@ -214,13 +213,7 @@ def note_history_chart(facts, as_of) -> HistoryChart | None:
 
 
 def note_get(pk: int) -> Note:
-    return get_object_or_404(
-        selectors.note_list_annotated().annotate(
-            # Spares the page the events query for the many notes without any (§3).
-            has_default_events=Exists(DefaultEvent.objects.filter(note=OuterRef("pk")))
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(selectors.note_list_annotated(), pk=pk)
 
 
 class NoteDetailView(StaffPageMixin, View):
